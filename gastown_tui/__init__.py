@@ -1,0 +1,1 @@
+"""gastown_tui: Gas Town in Python, with a terminal control room."""

@@ -1,0 +1,42 @@
+"""`bd`: the beads command line. Exit codes: 0 ok, 1 refused or not found, 2 usage."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from gastown_tui.cli.bd_parser import build_parser
+from gastown_tui.cli.command_context import CommandContext, CommandError
+from gastown_tui.core.display_text import visible
+from gastown_tui.store.store_config import ConfigError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
+    if args.command in ("comment", "comments") and args.comment_command is None:
+        if not args.bead:
+            parser.error(f"{args.command}: give a bead id, or 'add ID TEXT'")
+        args.id = args.bead
+    ctx = CommandContext(args)
+    try:
+        args.handler(ctx)
+    except CommandError as error:
+        print(f"bd: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
+        return error.code
+    except ConfigError as error:
+        print(f"bd: {visible(str(error))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

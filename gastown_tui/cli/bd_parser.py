@@ -1,0 +1,171 @@
+"""The `bd` command line: every command, its flags, and the handler it calls."""
+
+from __future__ import annotations
+
+import argparse
+
+from gastown_tui.cli import bd_dep_commands as deps
+from gastown_tui.cli import bd_log_command as log
+from gastown_tui.cli import bd_read_commands as read
+from gastown_tui.cli import bd_write_commands as write
+from gastown_tui.cli.bead_fields import priority
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="bd", parents=[common],
+        description="beads: git-backed work tracking (an append-only log with a SQLite view)",
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version="bd (gastown_tui) 0.1.0")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: object, help_text: str, **extra: object) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text,
+                                  **extra)  # type: ignore[arg-type]  # fmt: skip
+        sub.set_defaults(handler=handler)
+        return sub
+
+    init = command("init", write.cmd_init, "create a beads store in ./.beads")
+    init.add_argument("--prefix", help="id prefix (default: the directory's name)")
+
+    create = command("create", write.cmd_create, "create a bead")
+    create.add_argument("title", nargs="?")
+    create.add_argument("--title-file", help="read the title from a file ('-' = stdin)")
+    create.add_argument("-d", "--description")
+    create.add_argument("--stdin", action="store_true", help="read the description from stdin")
+    create.add_argument("--design")
+    create.add_argument("--acceptance")
+    create.add_argument("--notes")
+    create.add_argument("-t", "--type", default="task")
+    create.add_argument("-p", "--priority", type=priority, default=2)
+    create.add_argument("-l", "--labels", action="append", help="comma-separated, repeatable")
+    create.add_argument("--parent", help="make the new bead a child of this one")
+    create.add_argument("--deps", action="append", help="[type:]id,… (type defaults to blocks)")
+    create.add_argument("--rig")
+    create.add_argument("-a", "--assignee")
+    create.add_argument("--id", help="use this id instead of a generated one")
+
+    show = command("show", read.cmd_show, "show beads in full")
+    show.add_argument("ids", nargs="+")
+
+    listing = command("list", read.cmd_list, "list beads (not closed, unless --all or --status)")
+    listing.add_argument("-s", "--status", action="append")
+    listing.add_argument("-t", "--type", action="append")
+    listing.add_argument("-a", "--assignee")
+    listing.add_argument("-l", "--label", action="append", help="every given label must be on it")
+    listing.add_argument("-p", "--priority", action="append")
+    listing.add_argument("--rig")
+    listing.add_argument("--all", action="store_true", help="include closed beads")
+    listing.add_argument("-n", "--limit", type=int, default=-1)
+
+    update = command("update", write.cmd_update, "change fields of beads")
+    update.add_argument("ids", nargs="+")
+    update.add_argument("--title")
+    update.add_argument("-d", "--description")
+    update.add_argument("--stdin", action="store_true", help="read the description from stdin")
+    update.add_argument("--design")
+    update.add_argument("--acceptance")
+    update.add_argument("--notes")
+    update.add_argument("-s", "--status", type=lambda v: write.bead_fields.word("status", v))
+    update.add_argument("-p", "--priority", type=priority)
+    update.add_argument("-t", "--type", type=lambda v: write.bead_fields.word("type", v))
+    update.add_argument("-a", "--assignee", help="'' to unassign")
+    update.add_argument("--add-label", action="append")
+    update.add_argument("--remove-label", action="append")
+    update.add_argument("--set-labels", help="replace all labels (comma-separated)")
+    update.add_argument("--set-metadata", action="append", metavar="KEY=VALUE")
+    update.add_argument("--unset-metadata", action="append", metavar="KEY")
+    update.add_argument("--claim", action="store_true",
+                        help="assign to me and start (refused if assigned to someone else)")
+
+    close = command("close", write.cmd_close, "close beads")
+    close.add_argument("ids", nargs="+")
+    close.add_argument("-r", "--reason")
+
+    reopen = command("reopen", write.cmd_reopen, "reopen closed beads")
+    reopen.add_argument("ids", nargs="+")
+
+    delete = command("delete", write.cmd_delete, "delete beads (kept as hidden tombstones)")
+    delete.add_argument("ids", nargs="+")
+    delete.add_argument("--reason")
+
+    _dep_commands(command("dep", None, "dependencies between beads"), common)
+    _label_commands(command("label", None, "labels on a bead"), common)
+    for name in ("comment", "comments"):
+        _comment_commands(command(name, read.cmd_comment_list, "comments on a bead"), common)
+
+    ready = command("ready", read.cmd_ready, "open work that can start now")
+    ready.add_argument("-n", "--limit", type=int, default=10)
+    command("blocked", read.cmd_blocked, "beads that cannot start, and why")
+    command("stats", read.cmd_stats, "counts by state")
+    search = command("search", read.cmd_search, "full-text search")
+    search.add_argument("text")
+    search.add_argument("--all", action="store_true", help="include closed beads")
+    search.add_argument("-n", "--limit", type=int, default=50)
+    query = command("query", read.cmd_query, "filter with an expression, e.g. 'priority <= 1'")
+    query.add_argument("expression")
+    query.add_argument("-n", "--limit", type=int, default=-1)
+
+    importing = command("import", write.cmd_import, "import a beads issues.jsonl (any era)")
+    importing.add_argument("path")
+    export = command("export", read.cmd_export, "write issues.jsonl as Go bd does")
+    export.add_argument("-o", "--output", help="file to write ('-' = stdout; default .beads/issues.jsonl)")
+    export.add_argument("--all", action="store_true", help="include wisps")
+    command("rebuild", write.cmd_rebuild, "rebuild the SQLite projection from the log")
+    logging = command("log", log.cmd_log, "the raw event stream")
+    logging.add_argument("-f", "--follow", action="store_true")
+    logging.add_argument("-n", "--limit", type=int, default=0, help="only the last N events")
+    logging.add_argument("--bead", help="only events of this bead")
+    logging.add_argument("--op", help="only events of this op")
+    return parser
+
+
+def _dep_commands(dep: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    subs = dep.add_subparsers(dest="dep_command", required=True, metavar="ACTION")
+    add = subs.add_parser("add", parents=[common], help="ISSUE waits for DEPENDS_ON")
+    add.add_argument("issue")
+    add.add_argument("depends_on")
+    add.add_argument("-t", "--type", default="blocks")
+    add.set_defaults(handler=deps.cmd_dep_add)
+    remove = subs.add_parser("remove", aliases=["rm"], parents=[common], help="remove an edge")
+    remove.add_argument("issue")
+    remove.add_argument("depends_on")
+    remove.set_defaults(handler=deps.cmd_dep_remove)
+    tree = subs.add_parser("tree", parents=[common], help="what a bead waits for, recursively")
+    tree.add_argument("id")
+    tree.add_argument("--reverse", action="store_true", help="what waits for it instead")
+    tree.add_argument("--max-depth", type=int, default=50)
+    tree.set_defaults(handler=deps.cmd_dep_tree)
+    cycles = subs.add_parser("cycles", parents=[common], help="dependency cycles")
+    cycles.set_defaults(handler=deps.cmd_dep_cycles)
+
+
+def _label_commands(label: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    subs = label.add_subparsers(dest="label_command", required=True, metavar="ACTION")
+    for name in ("add", "remove"):
+        sub = subs.add_parser(name, parents=[common], help=f"{name} labels")
+        sub.add_argument("id")
+        sub.add_argument("labels", nargs="+")
+        sub.set_defaults(handler=write.cmd_label)
+
+
+def _comment_commands(comment: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    comment.add_argument("bead", nargs="?", help="list this bead's comments")
+    subs = comment.add_subparsers(dest="comment_command", metavar="ACTION")
+    add = subs.add_parser("add", parents=[common], help="add a comment")
+    add.add_argument("id")
+    add.add_argument("text", nargs="?")
+    add.add_argument("--file", help="read the text from a file ('-' = stdin)")
+    add.add_argument("--stdin", action="store_true", help="read the text from stdin")
+    add.set_defaults(handler=write.cmd_comment_add)
+    listing = subs.add_parser("list", parents=[common], help="list comments")
+    listing.add_argument("id")
+    listing.set_defaults(handler=read.cmd_comment_list)

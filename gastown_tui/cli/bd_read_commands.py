@@ -1,0 +1,170 @@
+"""`bd` commands that only read: show, list, ready, blocked, stats, search, query, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gastown_tui.cli import bead_fields
+from gastown_tui.cli.bead_output import export_payload, show_records
+from gastown_tui.cli.bead_text import details, one_line
+from gastown_tui.cli.command_context import CommandContext, CommandError
+from gastown_tui.core import record as rec
+from gastown_tui.core.display_text import visible
+from gastown_tui.core.timestamps import format_ts
+from gastown_tui.store import readiness
+from gastown_tui.store.bead_queries import ListFilter, all_records, list_beads, stats
+from gastown_tui.store.issues_export import write_atomically
+
+
+def _now(ctx: CommandContext) -> str:
+    return format_ts(ctx.store.clock.now())
+
+
+def _print_list(ctx: CommandContext, records: list[rec.Record]) -> None:
+    if ctx.json:
+        ctx.emit_json(show_records(ctx, records))
+        return
+    for record in records:
+        ctx.say(one_line(record))
+    if not records:
+        ctx.say("(none)")
+
+
+def cmd_show(ctx: CommandContext) -> None:
+    store = ctx.store
+    records = []
+    for bead_id in ctx.args.ids:
+        record = store.get(bead_id)
+        if record is None or rec.is_tombstone(record):
+            raise CommandError(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
+        records.append(record)
+    views = show_records(ctx, records)
+    for view in views:
+        view["dependents"] = [
+            {"id": issue_id, "type": dep_type}
+            for issue_id, dep_type in store.connection.execute(
+                "SELECT d.issue_id, d.type FROM deps d JOIN beads b ON b.id = d.issue_id "
+                "WHERE d.depends_on_id = ? AND b.tombstone = 0 ORDER BY d.issue_id",
+                (view["id"],),
+            )
+        ]
+    if ctx.json:
+        ctx.emit_json(views)
+        return
+    for index, view in enumerate(views):
+        if index:
+            ctx.say("")
+        for line in details(view):
+            ctx.say(line)
+
+
+def cmd_list(ctx: CommandContext) -> None:
+    args = ctx.args
+    wanted = ListFilter(
+        statuses=bead_fields.labels(args.status),
+        types=bead_fields.labels(args.type),
+        assignee=args.assignee,
+        labels=bead_fields.labels(args.label),
+        priorities=[bead_fields.priority(p) for p in bead_fields.labels(args.priority)],
+        rig=args.rig,
+        include_closed=args.all,
+        limit=args.limit,
+    )
+    _print_list(ctx, list_beads(ctx.store.connection, wanted))
+
+
+def cmd_ready(ctx: CommandContext) -> None:
+    _print_list(ctx, readiness.ready(ctx.store.connection, _now(ctx), ctx.args.limit))
+
+
+def cmd_blocked(ctx: CommandContext) -> None:
+    store = ctx.store
+    found = readiness.blocked(store.connection, _now(ctx))
+    records = {r["id"]: r for r in list_beads(
+        store.connection, ListFilter(ids=[b.bead_id for b in found], include_closed=True)
+    )}  # fmt: skip
+    views = []
+    for item in found:
+        if item.bead_id not in records:
+            continue
+        view = show_records(ctx, [records[item.bead_id]])[0]
+        view.update({"blocked_by": item.blocked_by, "blocked_by_count": len(item.blocked_by),
+                     "inherited": item.inherited, "inherited_from": item.inherited_from})  # fmt: skip
+        views.append(view)
+    if ctx.json:
+        ctx.emit_json(views)
+        return
+    for view in views:
+        why = (
+            "inherited from " + visible(str(view["inherited_from"]))
+            if view["inherited"]
+            else "blocked by " + ", ".join(visible(b) for b in view["blocked_by"])
+        )
+        ctx.say(f"{one_line(view)}\n    {why}")
+    if not views:
+        ctx.say("(none)")
+
+
+def cmd_stats(ctx: CommandContext) -> None:
+    result = stats(ctx.store.connection, _now(ctx))
+    if ctx.json:
+        ctx.emit_json(result)
+        return
+    for key, value in result.items():
+        if key != "by_status":
+            ctx.say(f"{key.replace('_', ' ')}: {value}")
+
+
+def cmd_search(ctx: CommandContext) -> None:
+    from gastown_tui.store.search_index import search
+
+    found = search(ctx.store.connection, ctx.args.text, include_closed=ctx.args.all,
+                   limit=ctx.args.limit)  # fmt: skip
+    _print_list(ctx, found)
+
+
+def cmd_query(ctx: CommandContext) -> None:
+    from gastown_tui.core.query import QueryError, parse_query
+
+    try:
+        query = parse_query(ctx.args.expression)
+    except QueryError as error:
+        raise CommandError(str(error), code=2) from error
+    records = all_records(ctx.store.connection)
+    matched = [r for r in records if query.matches(r)]
+    if ctx.args.limit >= 0:
+        matched = matched[: ctx.args.limit]
+    _print_list(ctx, matched)
+
+
+def cmd_export(ctx: CommandContext) -> None:
+    payload, count = export_payload(ctx, include_wisps=ctx.args.all)
+    target = ctx.args.output
+    if target == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target) if target else ctx.store.paths.issues_export
+    write_atomically(path, payload)
+    if ctx.json:
+        ctx.emit_json({"path": str(path), "count": count})
+    else:
+        ctx.say(f"exported {count} records to {path}")
+
+
+def cmd_comment_list(ctx: CommandContext) -> None:
+    record = ctx.store.get(ctx.args.id)
+    if record is None or rec.is_tombstone(record):
+        raise CommandError(f"no bead {ctx.args.id!r}")
+    comments = rec.comments_of(record)
+    if ctx.json:
+        ctx.emit_json(comments)
+        return
+    for comment in comments:
+        author = visible(str(comment.get("author", "")))
+        ctx.say(f"[{visible(str(comment.get('created_at', '')))}] {author}:")
+        ctx.say(visible(str(comment.get("text", "")), keep_newlines=True))
+    if not comments:
+        ctx.say("(no comments)")

@@ -1,0 +1,113 @@
+"""Identifiers: event ULIDs, hash-based bead ids, and the rules for names.
+
+Bead ids are `<prefix>-<base36 hash>`: hashes, unlike sequential numbers, never collide
+between clones that create beads independently. Molecules and wisps get an infix
+(`<prefix>-mol-<hash>`, `<prefix>-wisp-<hash>`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+TOWN_PREFIX = "hq"
+MIN_HASH_LENGTH = 4
+MAX_HASH_LENGTH = 12
+
+
+class InvalidNameError(ValueError):
+    """A rig, polecat, crew name or prefix that breaks the naming rule; the message says why."""
+
+
+_HEX32_TO_CROCKFORD = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUV", _CROCKFORD.encode())
+
+
+def new_ulid(moment: datetime, rng: random.Random) -> str:
+    """A ULID: 48 bits of milliseconds since the epoch, then 80 random bits, in Crockford base32.
+
+    The 128 bits are laid out after two zero bits (26 characters x 5 bits = 130) and encoded
+    with the C base32hex encoder, then mapped to Crockford's alphabet.
+    """
+    millis = int(moment.timestamp() * 1000)
+    value = (millis << 80) | rng.getrandbits(80)
+    encoded = base64.b32hexencode((value << 6).to_bytes(17, "big"))[:26]
+    return encoded.translate(_HEX32_TO_CROCKFORD).decode()
+
+
+def _base36(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    digits = []
+    while number:
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+    return "".join(reversed(digits)) or "0"
+
+
+def new_bead_id(
+    prefix: str,
+    seed: str,
+    rng: random.Random,
+    exists: Callable[[str], bool],
+    infix: str = "",
+) -> str:
+    """A fresh `<prefix>-[<infix>-]<hash>` id not yet used, as short as collisions allow."""
+    head = f"{prefix}-{infix}-" if infix else f"{prefix}-"
+    for length in range(MIN_HASH_LENGTH, MAX_HASH_LENGTH + 1):
+        for _ in range(10):
+            nonce = rng.getrandbits(64)
+            digest = hashlib.sha256(f"{seed}|{nonce}".encode("utf-8", "surrogatepass")).digest()
+            candidate = head + _base36(digest)[:length]
+            if not exists(candidate):
+                return candidate
+    raise RuntimeError(f"could not find a free id with prefix {prefix!r}")
+
+
+def check_name(kind: str, name: str, *, allow_town_prefix: bool = False) -> str:
+    """Return `name` if it is a valid rig/polecat/crew name or prefix, else raise with the reason."""
+    if not name:
+        raise InvalidNameError(f"{kind} name is empty")
+    if len(name) > 32:
+        raise InvalidNameError(f"{kind} name {name!r} is {len(name)} characters; at most 32")
+    if not NAME_PATTERN.match(name):
+        raise InvalidNameError(
+            f"{kind} name {name!r} is not allowed: use a lowercase letter first, then lowercase "
+            "letters, digits, '-' or '_' (no '/', '..', ':', spaces or capitals)"
+        )
+    if name == TOWN_PREFIX and not allow_town_prefix:
+        raise InvalidNameError(f"{kind} name {name!r} is reserved for the town itself")
+    return name
+
+
+def id_prefix(bead_id: str) -> str:
+    """The prefix of a bead id: everything before the last `-` that precedes a hash or number.
+
+    `gt-a1b2` → `gt`; `gt-mol-x9z` → `gt`; `molting-cli-357.1` → `molting-cli`.
+    """
+    stem = bead_id.split(".", 1)[0]
+    head, _, tail = stem.rpartition("-")
+    if not head:
+        return stem
+    for infix in ("-mol", "-wisp"):
+        if head.endswith(infix):
+            return head[: -len(infix)]
+    return head if tail else stem
+
+
+_BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def branch_safe(bead_id: str) -> str:
+    """`bead_id` reduced to `[A-Za-z0-9._-]`, plus a short hash when anything had to change."""
+    cleaned = _BRANCH_UNSAFE.sub("-", bead_id).strip(".-") or "bead"
+    cleaned = re.sub(r"\.\.+", ".", cleaned)
+    if cleaned == bead_id:
+        return cleaned
+    digest = hashlib.sha256(bead_id.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return f"{cleaned}-{digest}"

@@ -1,0 +1,90 @@
+"""How one bead record becomes rows of the projection (beads, deps, labels)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from gastown_tui.core import record as rec
+from gastown_tui.core.ids import id_prefix
+from gastown_tui.core.timestamps import sort_key
+from gastown_tui.store.json_codec import dumps
+
+BEAD_COLUMNS = (
+    "id, record, title, status, priority, issue_type, assignee, created_key, updated_key, "
+    "closed_key, defer_key, ephemeral, pinned, tombstone, rig, prefix, comment_count, generation"
+)
+_UPSERT = (
+    f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(
+        f"{column.strip()} = excluded.{column.strip()}" for column in BEAD_COLUMNS.split(",")[1:]
+    )
+)
+_INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+
+def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ...]:
+    title = record.get("title")
+    assignee = record.get("assignee")
+    rig = rec.metadata_of(record).get("rig")
+    return (
+        bead_id,
+        dumps(record),
+        title if isinstance(title, str) else "",
+        rec.status_of(record),
+        rec.priority_of(record),
+        rec.type_of(record),
+        assignee if isinstance(assignee, str) and assignee else None,
+        sort_key(record.get("created_at")),
+        sort_key(record.get("updated_at")),
+        sort_key(record.get("closed_at")),
+        sort_key(record.get("defer_until")),
+        int(rec.is_ephemeral(record)),
+        int(rec.is_pinned(record)),
+        int(rec.is_tombstone(record)),
+        rig if isinstance(rig, str) else None,
+        id_prefix(bead_id),
+        len(rec.comments_of(record)),
+        generation,
+    )
+
+
+def dep_rows(bead_id: str, record: rec.Record) -> list[tuple[str, str, str]]:
+    rows = []
+    for dep in rec.dependencies_of(record):
+        target = dep.get("depends_on_id")
+        if isinstance(target, str) and target:
+            dep_type = dep.get("type")
+            rows.append((bead_id, target, dep_type if isinstance(dep_type, str) else "blocks"))
+    return rows
+
+
+def label_rows(bead_id: str, record: rec.Record) -> list[tuple[str, str]]:
+    return [(bead_id, label) for label in rec.labels_of(record)]
+
+
+def write_beads(
+    connection: sqlite3.Connection,
+    records: Iterable[tuple[str, rec.Record]],
+    generation: int,
+    *,
+    fresh: bool = False,
+) -> None:
+    """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows."""
+    beads: list[tuple[Any, ...]] = []
+    deps: list[tuple[str, str, str]] = []
+    labels: list[tuple[str, str]] = []
+    ids: list[tuple[str]] = []
+    for bead_id, record in records:
+        beads.append(bead_row(bead_id, record, generation))
+        deps.extend(dep_rows(bead_id, record))
+        labels.extend(label_rows(bead_id, record))
+        ids.append((bead_id,))
+    if not fresh:
+        connection.executemany("DELETE FROM deps WHERE issue_id = ?", ids)
+        connection.executemany("DELETE FROM labels WHERE issue_id = ?", ids)
+    connection.executemany(_INSERT if fresh else _UPSERT, beads)
+    connection.executemany("INSERT INTO deps VALUES (?,?,?)", deps)
+    connection.executemany("INSERT INTO labels VALUES (?,?)", labels)

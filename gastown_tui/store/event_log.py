@@ -1,0 +1,111 @@
+"""The Beads log file, `events.jsonl`: appends in one write, reads by byte offset.
+
+Readers only ever see complete lines: a line without its `\\n` may still be being written (or
+its writer died); it is left for later. The lock holder mends a torn tail by appending `\\n`
+first, so a fragment becomes one malformed line and never glues itself to the next event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FAULT_ENV = "GT_FAULT"
+PARTIAL_WRITE_FAULT = "log.partial_write"
+
+
+def line_hash(line: bytes) -> str:
+    """The identity of a log line for position checks."""
+    return hashlib.blake2b(line, digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One complete line: its bytes without the newline, where it starts, its 1-based number."""
+
+    text: bytes
+    start: int
+    number: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text) + 1
+
+
+class EventLog:
+    """Byte-level access to one `events.jsonl`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def read_range(self, start: int, end: int) -> bytes:
+        if end <= start:
+            return b""
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(end - start)
+
+    def lines_from(self, offset: int, first_number: int, end: int | None = None) -> Iterator[LogLine]:
+        """Complete lines from `offset` (which must start a line) up to `end` or the file's end."""
+        if not self.path.exists():
+            return
+        limit = self.size() if end is None else end
+        chunk_size = 1 << 22
+        position = offset
+        number = first_number
+        pending = b""
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            while position + len(pending) < limit:
+                chunk = handle.read(min(chunk_size, limit - position - len(pending)))
+                if not chunk:
+                    break
+                block = pending + chunk
+                lines = block.split(b"\n")
+                pending = lines.pop()
+                for text in lines:
+                    yield LogLine(text, position, number)
+                    position += len(text) + 1
+                    number += 1
+
+    def unterminated_tail(self, offset: int) -> bytes:
+        """Bytes after the last `\\n` at or after `offset` (a torn or in-flight line), or b''."""
+        size = self.size()
+        if size <= offset:
+            return b""
+        with self.path.open("rb") as handle:
+            handle.seek(max(offset, size - 1))
+            if handle.read(1) == b"\n":
+                return b""
+            handle.seek(offset)
+            data = handle.read(size - offset)
+        return data[data.rfind(b"\n") + 1 :]
+
+    def append(self, payload: bytes) -> int:
+        """Append `payload` with one `write()`; returns the file size after it.
+
+        `GT_FAULT=log.partial_write` writes half of it and kills this process, so tests can
+        tear the log on purpose.
+        """
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            if os.environ.get(FAULT_ENV) == PARTIAL_WRITE_FAULT and len(payload) > 1:
+                os.write(descriptor, payload[: len(payload) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+            view = memoryview(payload)
+            while view:
+                written = os.write(descriptor, view)
+                view = view[written:]
+            return os.fstat(descriptor).st_size
+        finally:
+            os.close(descriptor)

@@ -1,0 +1,70 @@
+"""Reading a real beads `issues.jsonl` of any era (DESIGN §3, "Reading real beads data").
+
+Every line is kept as given (unknown keys, original timestamp strings); the keys bd's export
+computes are dropped (they are recomputed on output). A bad line is reported as `PATH:N: reason`
+and skipped; nothing valid is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gastown_tui.core.record import Record, strip_export_only
+from gastown_tui.store import json_codec
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class IssuesFile:
+    """The records read from one file, and the lines that could not be read."""
+
+    path: Path
+    records: list[Record] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def problem_lines(self) -> list[str]:
+        return [f"{self.path}:{number}: {reason}" for number, reason in self.problems]
+
+
+def _line_problem(value: object) -> str | None:
+    if not isinstance(value, dict):
+        return f"not a JSON object (a {type(value).__name__})"
+    bead_id = value.get("id")
+    if not isinstance(bead_id, str) or not bead_id.strip():
+        return "record has no 'id' string"
+    if value.get("_type", "issue") != "issue":
+        return f"skipped a {value.get('_type')!r} line (only issues are imported)"
+    return None
+
+
+def read_issues_file(path: Path) -> IssuesFile:
+    data = path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    result = IssuesFile(path)
+    lines = data.split(b"\n")
+    unterminated = not data.endswith(b"\n")
+    for number, raw in enumerate(lines, 1):
+        text = raw[:-1] if raw.endswith(b"\r") else raw
+        if not text.strip():
+            continue
+        try:
+            value = json_codec.loads(text)
+        except ValueError as error:
+            last = unterminated and number == len(lines)
+            reason = "torn last line (no newline, incomplete JSON)" if last else "invalid JSON"
+            result.problems.append((number, f"{reason}: {_short(str(error))}"))
+            continue
+        problem = _line_problem(value)
+        if problem:
+            result.problems.append((number, problem))
+            continue
+        result.records.append(strip_export_only(value))
+    return result
+
+
+def _short(message: str) -> str:
+    first = message.splitlines()[0] if message else "unreadable"
+    return first[:160]
