@@ -43,7 +43,9 @@ def cmd_dep_remove(ctx: CommandContext) -> None:
     args = ctx.args
     with ctx.store.transaction(ctx.actor) as tx:
         record = require(tx, args.issue)
-        edges = [d for d in rec.dependencies_of(record) if d.get("depends_on_id") == args.depends_on]
+        edges = [
+            d for d in rec.dependencies_of(record) if d.get("depends_on_id") == args.depends_on
+        ]
         if not edges:
             raise CommandError(f"{args.issue} has no dependency on {args.depends_on}")
         tx.emit(ev.DEP_REMOVE, args.issue, {"depends_on_id": args.depends_on})

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from gastown_tui.cli.bd_parser import build_parser
+from gastown_tui.cli.bead_fields import FieldError
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.core.display_text import visible
 from gastown_tui.store.store_config import ConfigError
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"bd: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
         return error.code
+    except FieldError as error:
+        print(f"bd: {visible(str(error))}", file=sys.stderr)
+        return 2
     except ConfigError as error:
         print(f"bd: {visible(str(error))}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ from gastown_tui.cli import bd_dep_commands as deps
 from gastown_tui.cli import bd_log_command as log
 from gastown_tui.cli import bd_read_commands as read
 from gastown_tui.cli import bd_write_commands as write
-from gastown_tui.cli.bead_fields import priority
+from gastown_tui.cli.bead_fields import priority, word
 
 
 def _common() -> argparse.ArgumentParser:
@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="bd (gastown_tui) 0.1.0")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: object, help_text: str, **extra: object) -> argparse.ArgumentParser:
+    def command(
+        name: str, handler: object, help_text: str, **extra: object
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text,
                                   **extra)  # type: ignore[arg-type]  # fmt: skip
         sub.set_defaults(handler=handler)
@@ -74,17 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--design")
     update.add_argument("--acceptance")
     update.add_argument("--notes")
-    update.add_argument("-s", "--status", type=lambda v: write.bead_fields.word("status", v))
+    update.add_argument("-s", "--status", type=lambda v: word("status", v))
     update.add_argument("-p", "--priority", type=priority)
-    update.add_argument("-t", "--type", type=lambda v: write.bead_fields.word("type", v))
+    update.add_argument("-t", "--type", type=lambda v: word("type", v))
     update.add_argument("-a", "--assignee", help="'' to unassign")
     update.add_argument("--add-label", action="append")
     update.add_argument("--remove-label", action="append")
     update.add_argument("--set-labels", help="replace all labels (comma-separated)")
     update.add_argument("--set-metadata", action="append", metavar="KEY=VALUE")
     update.add_argument("--unset-metadata", action="append", metavar="KEY")
-    update.add_argument("--claim", action="store_true",
-                        help="assign to me and start (refused if assigned to someone else)")
+    update.add_argument(
+        "--claim",
+        action="store_true",
+        help="assign to me and start (refused if assigned to someone else)",
+    )
 
     close = command("close", write.cmd_close, "close beads")
     close.add_argument("ids", nargs="+")
@@ -117,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     importing = command("import", write.cmd_import, "import a beads issues.jsonl (any era)")
     importing.add_argument("path")
     export = command("export", read.cmd_export, "write issues.jsonl as Go bd does")
-    export.add_argument("-o", "--output", help="file to write ('-' = stdout; default .beads/issues.jsonl)")
+    export.add_argument(
+        "-o", "--output", help="file to write ('-' = stdout; default .beads/issues.jsonl)"
+    )
     export.add_argument("--all", action="store_true", help="include wisps")
     command("rebuild", write.cmd_rebuild, "rebuild the SQLite projection from the log")
     logging = command("log", log.cmd_log, "the raw event stream")

@@ -89,8 +89,10 @@ def cmd_blocked(ctx: CommandContext) -> None:
         if item.bead_id not in records:
             continue
         view = show_records(ctx, [records[item.bead_id]])[0]
-        view.update({"blocked_by": item.blocked_by, "blocked_by_count": len(item.blocked_by),
-                     "inherited": item.inherited, "inherited_from": item.inherited_from})  # fmt: skip
+        view["blocked_by"] = item.blocked_by
+        view["blocked_by_count"] = len(item.blocked_by)
+        view["inherited"] = item.inherited
+        view["inherited_from"] = item.inherited_from
         views.append(view)
     if ctx.json:
         ctx.emit_json(views)

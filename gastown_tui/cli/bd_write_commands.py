@@ -134,7 +134,9 @@ def _field_changes(ctx: CommandContext, record: rec.Record, ts: str) -> dict[str
         data["set"] = assignments
     if removals:
         data["unset"] = removals
-    metadata: dict[str, Any] = dict(bead_fields.metadata_assignment(item) for item in args.set_metadata or [])
+    metadata: dict[str, Any] = dict(
+        bead_fields.metadata_assignment(item) for item in args.set_metadata or []
+    )
     metadata.update({key: None for key in args.unset_metadata or []})
     if metadata:
         data["metadata"] = metadata

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
-from gastown_tui.cli.command_context import CommandError
 from gastown_tui.store import json_codec
+
+
+class FieldError(argparse.ArgumentTypeError):
+    """A value on the command line that is not of its field's form (a usage error: exit 2)."""
+
 
 _WORD = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
 _BEAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
@@ -16,16 +21,15 @@ def priority(text: str) -> int:
     cleaned = text.strip().upper().removeprefix("P")
     if cleaned.isdigit() and 0 <= int(cleaned) <= 4:
         return int(cleaned)
-    raise CommandError(f"priority {text!r} is not 0-4 (or P0-P4)", code=2)
+    raise FieldError(f"priority {text!r} is not 0-4 (or P0-P4)")
 
 
 def word(kind: str, text: str) -> str:
     """A status or type: lowercase, as bd's custom statuses and types allow."""
     if not _WORD.match(text):
-        raise CommandError(
+        raise FieldError(
             f"{kind} {text!r} is not valid: lowercase letters, digits, '-' or '_', "
-            "starting with a letter",
-            code=2,
+            "starting with a letter"
         )
     return text
 
@@ -33,10 +37,9 @@ def word(kind: str, text: str) -> str:
 def bead_id(text: str) -> str:
     """An id given to `bd create --id`: letters, digits, '-', '_', dotted child parts."""
     if not _BEAD_ID.match(text) or "-" not in text:
-        raise CommandError(
+        raise FieldError(
             f"id {text!r} is not valid: use <prefix>-<suffix> with letters, digits, '-', '_' "
-            "and '.' between parts (no '/', '..', ':' or spaces)",
-            code=2,
+            "and '.' between parts (no '/', '..', ':' or spaces)"
         )
     return text
 
@@ -66,7 +69,7 @@ def metadata_assignment(text: str) -> tuple[str, object]:
     """`key=value`; a value that is valid JSON is stored as that JSON value, else as a string."""
     key, sep, raw = text.partition("=")
     if not sep or not key:
-        raise CommandError(f"metadata {text!r} must be key=value", code=2)
+        raise FieldError(f"metadata {text!r} must be key=value")
     try:
         value: object = json_codec.loads(raw)
     except ValueError:

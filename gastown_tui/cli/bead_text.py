@@ -44,5 +44,7 @@ def details(view: dict[str, Any]) -> list[str]:
     for comment in rec.comments_of(view):
         author = visible(str(comment.get("author", "")))
         when = visible(str(comment.get("created_at", "")))
-        lines.append(f"\n[{when}] {author}:\n{visible(str(comment.get('text', '')), keep_newlines=True)}")
+        lines.append(
+            f"\n[{when}] {author}:\n{visible(str(comment.get('text', '')), keep_newlines=True)}"
+        )
     return lines

@@ -70,7 +70,7 @@ def new_bead_id(
 
 
 def check_name(kind: str, name: str, *, allow_town_prefix: bool = False) -> str:
-    """Return `name` if it is a valid rig/polecat/crew name or prefix, else raise with the reason."""
+    """`name` if it is a valid rig, polecat or crew name or prefix; else raise saying why."""
     if not name:
         raise InvalidNameError(f"{kind} name is empty")
     if len(name) > 32:

@@ -78,9 +78,7 @@ def strip_export_only(record: Mapping[str, Any]) -> Record:
 
 def in_go_order(record: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """Items in Go bd's field order; unknown keys after, in their original order."""
-    known = sorted(
-        (key for key in record if key in _ORDER_INDEX), key=_ORDER_INDEX.__getitem__
-    )
+    known = sorted((key for key in record if key in _ORDER_INDEX), key=_ORDER_INDEX.__getitem__)
     yield from ((key, record[key]) for key in known)
     yield from ((key, value) for key, value in record.items() if key not in _ORDER_INDEX)
 

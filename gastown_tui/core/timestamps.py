@@ -33,8 +33,14 @@ def parse_ts(text: str) -> datetime | None:
     try:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-            micro, tzinfo=_offset(offset),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micro,
+            tzinfo=_offset(offset),
         )
     except ValueError:
         return None

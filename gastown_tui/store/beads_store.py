@@ -24,7 +24,13 @@ from gastown_tui.core.timestamps import add_microsecond, format_ts
 from gastown_tui.store import json_codec
 from gastown_tui.store.event_log import EventLog
 from gastown_tui.store.file_lock import exclusive_lock
-from gastown_tui.store.projection import Position, ProgressCallback, Projection, RecordCache, Reporter
+from gastown_tui.store.projection import (
+    Position,
+    ProgressCallback,
+    Projection,
+    RecordCache,
+    Reporter,
+)
 from gastown_tui.store.schema import connect
 from gastown_tui.store.store_config import StoreConfig, read_config
 from gastown_tui.store.store_paths import StorePaths, find_store
@@ -111,13 +117,16 @@ class BeadsStore:
         return position
 
     def get(self, bead_id: str) -> Record | None:
-        row = self.connection.execute("SELECT record FROM beads WHERE id = ?", (bead_id,)).fetchone()
+        row = self.connection.execute(
+            "SELECT record FROM beads WHERE id = ?", (bead_id,)
+        ).fetchone()
         return json_codec.loads(row[0]) if row else None
 
     def exists(self, bead_id: str) -> bool:
-        return self.connection.execute(
-            "SELECT 1 FROM beads WHERE id = ?", (bead_id,)
-        ).fetchone() is not None
+        return (
+            self.connection.execute("SELECT 1 FROM beads WHERE id = ?", (bead_id,)).fetchone()
+            is not None
+        )
 
 
 class WriteTransaction:

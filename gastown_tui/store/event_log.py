@@ -55,7 +55,9 @@ class EventLog:
             handle.seek(start)
             return handle.read(end - start)
 
-    def lines_from(self, offset: int, first_number: int, end: int | None = None) -> Iterator[LogLine]:
+    def lines_from(
+        self, offset: int, first_number: int, end: int | None = None
+    ) -> Iterator[LogLine]:
         """Complete lines from `offset` (which must start a line) up to `end` or the file's end."""
         if not self.path.exists():
             return

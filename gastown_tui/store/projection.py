@@ -217,9 +217,6 @@ class Projection:
         self.save_position(new)
         return new
 
-    def record_torn_line(self, number: int, fragment: bytes) -> None:
-        self._record_problems([(number, f"torn line ({len(fragment)} bytes, writer died mid-write)")])
-
     def _record_problems(self, problems: list[tuple[int, str]]) -> None:
         for number, reason in problems:
             self.report(f"{self.log.path}:{number}: {reason}")
