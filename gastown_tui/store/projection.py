@@ -155,10 +155,10 @@ class Projection:
 
     def catch_up_in_transaction(self) -> Position:
         position = self.position()
-        if not self._still_valid(position):
-            return self.rebuild_in_transaction()
-        if self.log.size() == position.offset:
+        if self.log.size() == position.offset and self._still_valid(position):
             return position
+        if position.offset == 0 or not self._still_valid(position):
+            return self.rebuild_in_transaction()  # the first build takes the bulk path too
         try:
             position = self._apply_tail(position)
         except OutOfOrderError:
@@ -230,7 +230,9 @@ class Projection:
         for index in REBUILD_INDEXES:
             self.connection.execute(f"DROP INDEX IF EXISTS {index}")
         self.connection.execute("DROP TABLE IF EXISTS search_index")  # rowids change: reindex
-        self.connection.execute("UPDATE position SET search_generation = -1")
+        self.connection.execute(
+            "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
+        )
         try:
             beads, position = self._fold_file(self._read_all_in_order())
         except OutOfOrderError:

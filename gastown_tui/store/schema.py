@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE beads (
@@ -73,9 +73,10 @@ CREATE TABLE position (
     watermark_id TEXT NOT NULL,
     unknown_ops INTEGER NOT NULL,
     generation INTEGER NOT NULL,
-    search_generation INTEGER NOT NULL
+    search_generation INTEGER NOT NULL,
+    rebuilds INTEGER NOT NULL
 );
-INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1);
+INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1, 0);
 """
 
 _ALL_TABLES = ("beads", "deps", "labels", "events", "problems", "position", "search_index")

@@ -1,0 +1,34 @@
+"""The README's Quick start and `.ci/run` must not drift apart; resources resolve."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gastown_tui.resources import demo_dir, shipped_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.+?)\n```", section)
+
+
+def test_quick_start_is_exactly_two_commands() -> None:
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    assert all("\n" not in command for command in commands)
+    assert commands[0].endswith("gt demo")
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert _quick_start_commands()[1] in ci_lines
+
+
+def test_shipped_resources_are_found() -> None:
+    assert (shipped_dir("themes") / "gastown.toml").is_file()
+    assert (shipped_dir("formulas") / "mol-polecat-work.formula.toml").is_file()
+    assert (demo_dir() / "gastown_ui.issues.jsonl").is_file()
