@@ -91,8 +91,10 @@ def test_an_older_event_merged_in_later_loses_to_the_newer_one(tmp_path: Path) -
     bead_id = _create(store, "original")
     clock.advance(10)
     _retitle(store, bead_id, "newest")
-    old = {"v": 1, "id": "00000000000000000000000000", "ts": "2026-01-01T00:00:05.000000Z",
-           "actor": "mayor", "op": "update", "bead": bead_id, "data": {"set": {"title": "older"}}}  # fmt: skip
+    old = {
+        "v": 1, "id": "00000000000000000000000000", "ts": "2026-01-01T00:00:05.000000Z",
+        "actor": "mayor", "op": "update", "bead": bead_id, "data": {"set": {"title": "older"}},
+    }  # fmt: skip
     with store.paths.events.open("ab") as handle:
         handle.write(orjson.dumps(old) + b"\n")
     before = _rebuilds(store)
