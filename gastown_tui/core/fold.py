@@ -1,118 +1,141 @@
 """Applying events to bead records: the projection's whole semantics, as pure functions.
 
 Callers apply events in ascending (ts, id) order, each id once; then the state is a function of
-the set of events, so clones that union-merge their logs converge.
+the set of events, so clones that union-merge their logs converge. This runs once per event
+when a million-event log is rebuilt, so each op goes straight to its own small handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.record import Record
 
+Beads = MutableMapping[str, Record]
 
-def apply_event(beads: MutableMapping[str, Record], event: ev.Event) -> bool:
+
+def apply_event(beads: Beads, event: ev.Event) -> bool:
     """Apply one event to `beads` in place; False when the op is unknown (skipped, counted)."""
-    op = event["op"]
-    if op in ev.NON_BEAD_OPS:
-        return True
-    if op not in ev.BEAD_OPS:
-        return False
-    bead_id = event.get("bead") or ""
-    data = event.get("data") or {}
-    if op == ev.IMPORT:
-        beads[bead_id] = dict(data.get("record") or {})
-        return True
-    if op == ev.CREATE:
-        record = beads.get(bead_id)
-        incoming = dict(data.get("record") or {})
-        beads[bead_id] = {**record, **incoming} if record else incoming
-        return True
-    record = beads.get(bead_id)
-    if record is None:
-        return True  # an edit to a bead this store never saw: nothing to change
-    _apply_change(record, op, data)
-    record["updated_at"] = event["ts"]
+    handler = HANDLERS.get(event["op"])
+    if handler is None:
+        return event["op"] in ev.NON_BEAD_OPS
+    data = event.get("data")
+    handler(beads, event, data if type(data) is dict else {})
     return True
 
 
-def _apply_change(record: Record, op: str, data: dict[str, Any]) -> None:
-    if op == ev.LABEL_ADD or op == ev.LABEL_REMOVE:
-        _change_label(record, str(data.get("label", "")), add=op == ev.LABEL_ADD)
-    elif op == ev.DEP_ADD:
-        _add_dependency(record, data.get("dependency"))
-    elif op == ev.DEP_REMOVE:
-        _remove_dependency(record, data.get("depends_on_id"))
-    elif op == ev.COMMENT_ADD:
-        _add_comment(record, data.get("comment"))
-    else:
-        _apply_fields(record, data)
+def _import(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    record = data.get("record")
+    beads[event.get("bead", "")] = dict(record) if type(record) is dict else {}
 
 
-def _apply_fields(record: Record, data: dict[str, Any]) -> None:
+def _create(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    incoming = data.get("record")
+    incoming = dict(incoming) if type(incoming) is dict else {}
+    bead_id = event.get("bead", "")
+    existing = beads.get(bead_id)
+    beads[bead_id] = {**existing, **incoming} if existing else incoming
+
+
+def _fields(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(event.get("bead", ""))
+    if record is None:
+        return  # an edit to a bead this store never saw: nothing to change
     assignments = data.get("set")
-    if isinstance(assignments, dict):
+    if type(assignments) is dict:
         record.update(assignments)
     removals = data.get("unset")
-    if isinstance(removals, list):
+    if type(removals) is list:
         for key in removals:
-            record.pop(key, None)
+            if type(key) is str:
+                record.pop(key, None)
     metadata_changes = data.get("metadata")
-    if isinstance(metadata_changes, dict):
-        current = record.get("metadata")
-        metadata = dict(current) if isinstance(current, dict) else {}
-        for key, value in metadata_changes.items():
-            if value is None:
-                metadata.pop(key, None)
-            else:
-                metadata[key] = value
-        if metadata:
-            record["metadata"] = metadata
+    if type(metadata_changes) is dict:
+        _change_metadata(record, metadata_changes)
+    record["updated_at"] = event["ts"]
+
+
+def _change_metadata(record: Record, changes: dict[str, Any]) -> None:
+    current = record.get("metadata")
+    metadata = dict(current) if isinstance(current, dict) else {}
+    for key, value in changes.items():
+        if value is None:
+            metadata.pop(key, None)
         else:
-            record.pop("metadata", None)
-
-
-def _change_label(record: Record, label: str, *, add: bool) -> None:
-    current = record.get("labels")
-    labels = set(current) if isinstance(current, list) else set()
-    if add:
-        labels.add(label)
+            metadata[key] = value
+    if metadata:
+        record["metadata"] = metadata
     else:
-        labels.discard(label)
+        record.pop("metadata", None)
+
+
+def _label(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(event.get("bead", ""))
+    if record is None:
+        return
+    current = record.get("labels")
+    labels = [x for x in current if isinstance(x, str)] if isinstance(current, list) else []
+    label = str(data.get("label", ""))
+    if event["op"] == ev.LABEL_ADD:
+        if label not in labels:
+            labels.append(label)
+            labels.sort()
+    elif label in labels:
+        labels.remove(label)
     if labels:
-        record["labels"] = sorted(labels)
+        record["labels"] = labels
     else:
         record.pop("labels", None)
+    record["updated_at"] = event["ts"]
 
 
-def _add_dependency(record: Record, dependency: object) -> None:
-    if not isinstance(dependency, dict):
+def _dependency(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(event.get("bead", ""))
+    if record is None:
         return
-    target = dependency.get("depends_on_id")
-    kept = [dep for dep in _deps(record) if dep.get("depends_on_id") != target]
-    record["dependencies"] = [*kept, dict(dependency)]
-
-
-def _remove_dependency(record: Record, target: object) -> None:
-    kept = [dep for dep in _deps(record) if dep.get("depends_on_id") != target]
+    adding = event["op"] == ev.DEP_ADD
+    dependency = data.get("dependency")
+    if adding and type(dependency) is not dict:
+        return
+    target = dependency.get("depends_on_id") if adding else data.get("depends_on_id")
+    current = record.get("dependencies")
+    kept = [
+        dep for dep in (current if isinstance(current, list) else [])
+        if isinstance(dep, dict) and dep.get("depends_on_id") != target
+    ]  # fmt: skip
+    if adding:
+        kept.append(dict(dependency))
     if kept:
         record["dependencies"] = kept
     else:
         record.pop("dependencies", None)
+    record["updated_at"] = event["ts"]
 
 
-def _add_comment(record: Record, comment: object) -> None:
-    if not isinstance(comment, dict):
+def _comment(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(event.get("bead", ""))
+    comment = data.get("comment")
+    if record is None or type(comment) is not dict:
         return
     current = record.get("comments")
     comments = list(current) if isinstance(current, list) else []
     if any(isinstance(c, dict) and c.get("id") == comment.get("id") for c in comments):
         return
     record["comments"] = [*comments, dict(comment)]
+    record["updated_at"] = event["ts"]
 
 
-def _deps(record: Record) -> list[dict[str, Any]]:
-    deps = record.get("dependencies")
-    return [d for d in deps if isinstance(d, dict)] if isinstance(deps, list) else []
+Handler = Callable[[Beads, ev.Event, dict[str, Any]], None]
+# The handler of each bead-changing op (the projection's rebuild loop dispatches through it).
+HANDLERS: dict[str, Handler] = {
+    ev.IMPORT: _import,
+    ev.CREATE: _create,
+    ev.LABEL_ADD: _label,
+    ev.LABEL_REMOVE: _label,
+    ev.DEP_ADD: _dependency,
+    ev.DEP_REMOVE: _dependency,
+    ev.COMMENT_ADD: _comment,
+    **{op: _fields for op in ev.FIELD_OPS},
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gastown_tui.core import record as rec
@@ -22,7 +22,7 @@ _UPSERT = (
         f"{column.strip()} = excluded.{column.strip()}" for column in BEAD_COLUMNS.split(",")[1:]
     )
 )
-_INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}, history) VALUES ({','.join('?' * 19)})"
 
 
 def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ...]:
@@ -71,14 +71,23 @@ def write_beads(
     generation: int,
     *,
     fresh: bool = False,
+    histories: Mapping[str, list[int]] | None = None,
 ) -> None:
-    """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows."""
+    """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows.
+
+    `histories` holds the log offsets of newly applied events per bead: a fresh insert stores
+    them, an update appends them to what the bead already has.
+    """
+    histories = histories or {}
     beads: list[tuple[Any, ...]] = []
     deps: list[tuple[str, str, str]] = []
     labels: list[tuple[str, str]] = []
     ids: list[tuple[str]] = []
     for bead_id, record in records:
-        beads.append(bead_row(bead_id, record, generation))
+        row = bead_row(bead_id, record, generation)
+        if fresh:
+            row = (*row, ",".join(map(str, histories.get(bead_id, ()))))
+        beads.append(row)
         deps.extend(dep_rows(bead_id, record))
         labels.extend(label_rows(bead_id, record))
         ids.append((bead_id,))
@@ -88,3 +97,14 @@ def write_beads(
     connection.executemany(_INSERT if fresh else _UPSERT, beads)
     connection.executemany("INSERT INTO deps VALUES (?,?,?)", deps)
     connection.executemany("INSERT INTO labels VALUES (?,?)", labels)
+    if not fresh:
+        append_history(connection, histories)
+
+
+def append_history(connection: sqlite3.Connection, histories: Mapping[str, list[int]]) -> None:
+    connection.executemany(
+        "UPDATE beads SET history = CASE history WHEN '' THEN ? ELSE history || ',' || ? END "
+        "WHERE id = ?",
+        [(text, text, bead) for bead, offsets in histories.items()
+         for text in [",".join(map(str, offsets))]],
+    )  # fmt: skip

@@ -80,6 +80,27 @@ class EventLog:
                     position += len(text) + 1
                     number += 1
 
+    def complete_chunks(
+        self, offset: int, chunk_size: int = 1 << 24
+    ) -> Iterator[tuple[int, bytes]]:
+        """(start offset, bytes) pieces from `offset`, each ending in `\n`; no partial line."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            pending = b""
+            base = offset
+            while True:
+                chunk = handle.read(chunk_size)
+                if not chunk:
+                    return
+                data = pending + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    yield base, data[:cut]
+                    base += cut
+                pending = data[cut:]
+
     def unterminated_tail(self, offset: int) -> bytes:
         """Bytes after the last `\\n` at or after `offset` (a torn or in-flight line), or b''."""
         size = self.size()

@@ -5,33 +5,30 @@ complete lines after the offset, inside one `BEGIN IMMEDIATE` transaction that r
 position, so two processes never apply the same tail twice. The projection must equal the fold
 of the *set* of events in (ts, id) order: a tail holding an event that is not newer than
 everything applied (a git merge put it there) or a file whose line at the offset changed makes
-a full rebuild, which sorts and de-duplicates.
+a full rebuild, which sorts and de-duplicates when it has to.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
-from gastown_tui.core.events import Event, event_problem
+from gastown_tui.core.events import Event
 from gastown_tui.core.fold import apply_event
 from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
-from gastown_tui.store.bead_rows import write_beads
+from gastown_tui.store.bead_rows import append_history, write_beads
 from gastown_tui.store.event_log import EventLog, line_hash
+from gastown_tui.store.log_fold import FEED_WINDOW, EventRow, LogFold, OutOfOrderError, parse_event
 from gastown_tui.store.schema import REBUILD_INDEXES
 
 Reporter = Callable[[str], None]
 ProgressCallback = Callable[[int, int], None]
-EventRow = tuple[str, str, Any, str, Any, int, int]
-_EVENT_INSERT = "INSERT INTO events (id, ts, actor, op, bead, line, offset) VALUES (?,?,?,?,?,?,?)"
-_CHUNK = 50_000
+_EVENT_INSERT = "INSERT INTO events (id, ts, actor, op, bead, offset) VALUES (?,?,?,?,?,?)"
+_TRIM_FEED = f"DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - {FEED_WINDOW}"
 
-
-class OutOfOrderError(Exception):
-    """The log holds an event older than one already applied: only a sorted rebuild is right."""
+__all__ = ["OutOfOrderError", "Position", "Projection", "RecordCache", "parse_event"]
 
 
 @dataclass(frozen=True)
@@ -50,16 +47,6 @@ class Position:
     @property
     def watermark(self) -> tuple[str, str]:
         return (self.watermark_ts, self.watermark_id)
-
-
-def parse_event(text: bytes) -> tuple[Event | None, str | None]:
-    """A log line as an event, or the reason it is not one."""
-    try:
-        value = json_codec.loads(text)
-    except ValueError as error:
-        return None, f"invalid JSON ({error})"
-    problem = event_problem(value)
-    return (None, problem) if problem else (value, None)
 
 
 class RecordCache:
@@ -83,18 +70,21 @@ class RecordCache:
             self.records[bead_id] = json_codec.loads(row[0])
         return self.records[bead_id]
 
-    def apply(self, event: Event) -> bool:
-        bead_id = event.get("bead") or ""
+    def touch(self, bead_id: str) -> None:
+        """Load `bead_id` if it exists, and mark it to be written back."""
         self.get(bead_id)
-        known = apply_event(self.records, event)
-        if bead_id in self.records:
-            self.dirty.add(bead_id)
-        return known
+        self.dirty.add(bead_id)
 
-    def flush(self, generation: int) -> None:
-        if self.dirty:
-            write_beads(self.connection, ((i, self.records[i]) for i in self.dirty), generation)
-            self.dirty.clear()
+    def apply(self, event: Event) -> bool:
+        self.touch(event.get("bead") or "")
+        return apply_event(self.records, event)
+
+    def flush(self, generation: int, histories: dict[str, list[int]] | None = None) -> None:
+        present = [bead for bead in self.dirty if bead in self.records]
+        if present:
+            write_beads(self.connection, ((i, self.records[i]) for i in present), generation,
+                        histories=histories)  # fmt: skip
+        self.dirty.clear()
 
 
 class Projection:
@@ -168,47 +158,34 @@ class Projection:
 
     def _apply_tail(self, position: Position) -> Position:
         cache = RecordCache(self.connection)
-        rows: list[EventRow] = []
-        problems: list[tuple[int, str]] = []
-        last_text = b""
-        last_start = position.line_start
-        offset = position.offset
-        line_count = position.line_count
-        watermark = position.watermark
-        unknown = position.unknown_ops
-        for line in self.log.lines_from(position.offset, position.line_count + 1):
-            last_text, last_start, offset, line_count = line.text, line.start, line.end, line.number
-            if not line.text.strip():
-                continue
-            event, problem = parse_event(line.text)
-            if event is None:
-                problems.append((line.number, str(problem)))
-                continue
-            stamp = (event["ts"], event["id"])
-            if stamp <= watermark:
-                raise OutOfOrderError(stamp)
-            watermark = stamp
-            if not cache.apply(event):
-                unknown += 1
-            rows.append(_event_row(event, line.number, line.start))
-        if offset == position.offset:
+        fold = LogFold(cache.records, position.watermark, require_order=True, load=cache.touch)
+        for base, data in self.log.complete_chunks(position.offset):
+            fold.add_chunk(data, base, (fold.line_count or position.line_count) + 1)
+        if fold.end <= position.offset:
             return position
         generation = position.generation + 1
-        cache.flush(generation)
-        self.connection.executemany(_EVENT_INSERT, rows)
-        self._record_problems(problems)
-        return Position(offset, last_start, line_hash(last_text), line_count, watermark[0],
-                        watermark[1], unknown, generation)  # fmt: skip
+        cache.flush(generation, fold.history)
+        self._store_feed(fold.feed_rows())
+        self._record_problems(fold.problems)
+        start, text = fold.last_line
+        return Position(fold.end, start, line_hash(text), fold.line_count, fold.watermark[0],
+                        fold.watermark[1], position.unknown_ops + fold.unknown,
+                        generation)  # fmt: skip
 
     def record_applied(self, position: Position, events: list[Event], lines: list[bytes],
                        start: int, first_number: int) -> Position:  # fmt: skip
-        """After a writer appended `lines` at `start`: store their event rows and the position."""
-        rows = []
+        """After a writer appended `lines` at `start`: store their feed rows, history, position."""
+        rows: list[EventRow] = []
+        histories: dict[str, list[int]] = {}
         offset = start
-        for number, (event, text) in enumerate(zip(events, lines, strict=True), first_number):
-            rows.append(_event_row(event, number, offset))
+        for event, text in zip(events, lines, strict=True):
+            rows.append((event["id"], event["ts"], event.get("actor"), event["op"],
+                         event.get("bead"), offset))  # fmt: skip
+            if event.get("bead"):
+                histories.setdefault(event["bead"], []).append(offset)
             offset += len(text) + 1
-        self.connection.executemany(_EVENT_INSERT, rows)
+        self._store_feed(rows)
+        append_history(self.connection, histories)
         last = events[-1]
         new = replace(position, offset=offset, line_start=offset - len(lines[-1]) - 1,
                       line_hash=line_hash(lines[-1]), line_count=first_number + len(lines) - 1,
@@ -216,6 +193,10 @@ class Projection:
                       generation=position.generation + 1)  # fmt: skip
         self.save_position(new)
         return new
+
+    def _store_feed(self, rows: Iterable[EventRow]) -> None:
+        self.connection.executemany(_EVENT_INSERT, rows)
+        self.connection.execute(_TRIM_FEED)
 
     def _record_problems(self, problems: list[tuple[int, str]]) -> None:
         for number, reason in problems:
@@ -234,91 +215,54 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            beads, position = self._fold_file(self._read_all_in_order())
+            fold = self._fold_in_file_order()
         except OutOfOrderError:
-            self.connection.execute("DELETE FROM events")
-            self.connection.execute("DELETE FROM problems")
-            beads, position = self._fold_file(self._read_all_sorted())
-        write_beads(self.connection, beads.items(), position.generation, fresh=True)
+            fold = self._fold_sorted()
+        generation = self.position().generation + 1
+        write_beads(self.connection, fold.beads.items(), generation, fresh=True,
+                    histories=fold.history)  # fmt: skip
         for statement in REBUILD_INDEXES.values():
             self.connection.execute(statement)
+        self._store_feed(fold.feed_rows())
+        self._record_problems(sorted(fold.problems))
+        start, text = fold.last_line
+        position = Position(fold.end, start, line_hash(text) if fold.end else "",
+                            fold.line_count, fold.watermark[0], fold.watermark[1], fold.unknown,
+                            generation)  # fmt: skip
         self.save_position(position)
         return position
 
-    def _raw_lines(self) -> Iterator[tuple[bytes, int, int]]:
+    def _fold_in_file_order(self) -> LogFold:
+        fold = LogFold({}, ("", ""), require_order=True)
         total = self.log.size()
-        for line in self.log.lines_from(0, 1):
-            if self.progress and line.number % 100_000 == 0:
-                self.progress(line.start, total)
-            yield line.text, line.start, line.number
+        for base, data in self.log.complete_chunks(0):
+            fold.add_chunk(data, base, fold.line_count + 1)
+            if self.progress:
+                self.progress(fold.end, total)
+        return fold
 
-    def _read_all_in_order(self) -> Iterator[tuple[Event | None, bytes, int, int, str | None]]:
-        watermark = ("", "")
-        for text, start, number in self._raw_lines():
-            if not text.strip():
-                yield None, text, start, number, None
-                continue
-            event, problem = parse_event(text)
-            if event is not None:
-                stamp = (event["ts"], event["id"])
-                if stamp <= watermark:
-                    raise OutOfOrderError(stamp)
-                watermark = stamp
-            yield event, text, start, number, problem
-
-    def _read_all_sorted(self) -> Iterator[tuple[Event | None, bytes, int, int, str | None]]:
-        parsed: list[tuple[Event | None, bytes, int, int, str | None]] = []
-        for text, start, number in self._raw_lines():
-            event, problem = parse_event(text) if text.strip() else (None, None)
-            parsed.append((event, text, start, number, problem))
-        problems = [item for item in parsed if item[0] is None]
-        events = sorted(
-            (item for item in parsed if item[0] is not None),
-            key=lambda item: (item[0]["ts"], item[0]["id"]),  # type: ignore[index]
-        )
-        last_id = None
-        for item in events:
-            event, text, start, number, _ = item
-            if event is not None and event["id"] == last_id:  # a duplicate applies once
-                yield None, text, start, number, None
-                continue
-            last_id = event["id"] if event is not None else None
-            yield item
-        yield from problems
-
-    def _fold_file(
-        self, items: Iterable[tuple[Event | None, bytes, int, int, str | None]]
-    ) -> tuple[dict[str, Record], Position]:
-        beads: dict[str, Record] = {}
-        rows: list[EventRow] = []
-        problems: list[tuple[int, str]] = []
-        unknown = 0
-        watermark = ("", "")
-        end = (0, 0, b"", 0)  # offset, line start, text, line count
-        for event, text, start, number, problem in items:
-            if start + len(text) + 1 > end[0]:
-                end = (start + len(text) + 1, start, text, max(number, end[3]))
-            if event is None:
-                if problem:
-                    problems.append((number, problem))
-                continue
-            if not apply_event(beads, event):
-                unknown += 1
-            stamp = (event["ts"], event["id"])
-            watermark = max(watermark, stamp)
-            rows.append(_event_row(event, number, start))
-            if len(rows) >= _CHUNK:
-                self.connection.executemany(_EVENT_INSERT, rows)
-                rows.clear()
-        self.connection.executemany(_EVENT_INSERT, rows)
-        problems.sort()
-        self._record_problems(problems)
-        generation = self.position().generation + 1
-        position = Position(end[0], end[1], line_hash(end[2]) if end[0] else "", end[3],
-                            watermark[0], watermark[1], unknown, generation)  # fmt: skip
-        return beads, position
-
-
-def _event_row(event: Event, number: int, start: int) -> EventRow:
-    return (event["id"], event["ts"], event.get("actor"), event["op"], event.get("bead"),
-            number, start)  # fmt: skip
+    def _fold_sorted(self) -> LogFold:
+        """For a log whose lines are out of (ts, id) order: parse all, sort, apply each id once."""
+        collector = LogFold({}, ("", ""), require_order=False)
+        parsed: list[tuple[Event, int, int]] = []
+        for base, data in self.log.complete_chunks(0):
+            start = base
+            for number, text in enumerate(data.split(b"\n")[:-1], collector.line_count + 1):
+                if text.strip():
+                    event, problem = parse_event(text)
+                    if event is None:
+                        collector.problems.append((number, str(problem)))
+                    else:
+                        parsed.append((event, start, number))
+                start += len(text) + 1
+                collector.line_count = number
+            collector.end = start
+            last_text = data[data.rfind(b"\n", 0, len(data) - 1) + 1 : -1]
+            collector.last_line = (start - len(last_text) - 1, last_text)
+        parsed.sort(key=lambda item: (item[0]["ts"], item[0]["id"]))
+        seen: set[str] = set()
+        for event, start, number in parsed:
+            if event["id"] not in seen:  # a duplicate id applies once
+                seen.add(event["id"])
+                collector.add_event(event, start, number)
+        return collector

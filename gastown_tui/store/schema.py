@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 _TABLES = """
 CREATE TABLE beads (
@@ -29,7 +29,8 @@ CREATE TABLE beads (
     rig TEXT,
     prefix TEXT NOT NULL,
     comment_count INTEGER NOT NULL,
-    generation INTEGER NOT NULL
+    generation INTEGER NOT NULL,
+    history TEXT NOT NULL DEFAULT ''  -- byte offsets of this bead's events in the log, comma-separated
 );
 CREATE INDEX beads_status ON beads(status, priority, created_key);
 CREATE INDEX beads_assignee ON beads(assignee, status);
@@ -48,6 +49,7 @@ CREATE TABLE labels (
 );
 CREATE INDEX labels_issue ON labels(issue_id);
 CREATE INDEX labels_label ON labels(label);
+-- The feed window: the newest events (older ones are read from the log itself).
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -55,10 +57,8 @@ CREATE TABLE events (
     actor TEXT,
     op TEXT NOT NULL,
     bead TEXT,
-    line INTEGER NOT NULL,
     offset INTEGER NOT NULL
 );
-CREATE INDEX events_bead ON events(bead);
 CREATE TABLE problems (
     line INTEGER NOT NULL,
     reason TEXT NOT NULL
@@ -91,7 +91,6 @@ REBUILD_INDEXES = {
     "deps_target": "CREATE INDEX deps_target ON deps(depends_on_id)",
     "labels_issue": "CREATE INDEX labels_issue ON labels(issue_id)",
     "labels_label": "CREATE INDEX labels_label ON labels(label)",
-    "events_bead": "CREATE INDEX events_bead ON events(bead)",
 }
 
 
