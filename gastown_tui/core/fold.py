@@ -95,17 +95,16 @@ def _dependency(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
     record = beads.get(event.get("bead", ""))
     if record is None:
         return
-    adding = event["op"] == ev.DEP_ADD
-    dependency = data.get("dependency")
-    if adding and type(dependency) is not dict:
+    dependency = data.get("dependency") if event["op"] == ev.DEP_ADD else None
+    if event["op"] == ev.DEP_ADD and not isinstance(dependency, dict):
         return
-    target = dependency.get("depends_on_id") if adding else data.get("depends_on_id")
+    target = dependency.get("depends_on_id") if dependency else data.get("depends_on_id")
     current = record.get("dependencies")
     kept = [
         dep for dep in (current if isinstance(current, list) else [])
         if isinstance(dep, dict) and dep.get("depends_on_id") != target
     ]  # fmt: skip
-    if adding:
+    if dependency:
         kept.append(dict(dependency))
     if kept:
         record["dependencies"] = kept

@@ -30,7 +30,7 @@ CREATE TABLE beads (
     prefix TEXT NOT NULL,
     comment_count INTEGER NOT NULL,
     generation INTEGER NOT NULL,
-    history TEXT NOT NULL DEFAULT ''  -- byte offsets of this bead's events in the log, comma-separated
+    history TEXT NOT NULL DEFAULT ''  -- log byte offsets of this bead's events, comma-separated
 );
 CREATE INDEX beads_status ON beads(status, priority, created_key);
 CREATE INDEX beads_assignee ON beads(assignee, status);
