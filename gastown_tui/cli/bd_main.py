@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gastown_tui.cli.bd_parser import build_parser
 from gastown_tui.cli.bead_fields import FieldError
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.core.display_text import visible
 from gastown_tui.store.store_config import ConfigError
+
+
+def _resolve(handler: str) -> Callable[[CommandContext], None]:
+    """`module:function` inside gastown_tui.cli → the function."""
+    module_name, _, function = handler.partition(":")
+    module = importlib.import_module(f"gastown_tui.cli.{module_name}")
+    resolved: Callable[[CommandContext], None] = getattr(module, function)
+    return resolved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.id = args.bead
     ctx = CommandContext(args)
     try:
-        args.handler(ctx)
+        _resolve(args.handler)(ctx)
     except CommandError as error:
         print(f"bd: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
         return error.code

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from gastown_tui.cli import bd_dep_commands as deps
-from gastown_tui.cli import bd_log_command as log
-from gastown_tui.cli import bd_read_commands as read
-from gastown_tui.cli import bd_write_commands as write
 from gastown_tui.cli.bead_fields import priority, word
+
+# Handlers are named, not imported: `bd` loads only the module of the command it runs.
 
 
 def _common() -> argparse.ArgumentParser:
@@ -35,10 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    init = command("init", write.cmd_init, "create a beads store in ./.beads")
+    init = command("init", "bd_write_commands:cmd_init", "create a beads store in ./.beads")
     init.add_argument("--prefix", help="id prefix (default: the directory's name)")
 
-    create = command("create", write.cmd_create, "create a bead")
+    create = command("create", "bd_write_commands:cmd_create", "create a bead")
     create.add_argument("title", nargs="?")
     create.add_argument("--title-file", help="read the title from a file ('-' = stdin)")
     create.add_argument("-d", "--description")
@@ -55,10 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("-a", "--assignee")
     create.add_argument("--id", help="use this id instead of a generated one")
 
-    show = command("show", read.cmd_show, "show beads in full")
+    show = command("show", "bd_read_commands:cmd_show", "show beads in full")
     show.add_argument("ids", nargs="+")
 
-    listing = command("list", read.cmd_list, "list beads (not closed, unless --all or --status)")
+    listing = command(
+        "list", "bd_read_commands:cmd_list", "list beads (not closed, unless --all or --status)"
+    )
     listing.add_argument("-s", "--status", action="append")
     listing.add_argument("-t", "--type", action="append")
     listing.add_argument("-a", "--assignee")
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true", help="include closed beads")
     listing.add_argument("-n", "--limit", type=int, default=-1)
 
-    update = command("update", write.cmd_update, "change fields of beads")
+    update = command("update", "bd_write_commands:cmd_update", "change fields of beads")
     update.add_argument("ids", nargs="+")
     update.add_argument("--title")
     update.add_argument("-d", "--description")
@@ -91,43 +91,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="assign to me and start (refused if assigned to someone else)",
     )
 
-    close = command("close", write.cmd_close, "close beads")
+    close = command("close", "bd_write_commands:cmd_close", "close beads")
     close.add_argument("ids", nargs="+")
     close.add_argument("-r", "--reason")
 
-    reopen = command("reopen", write.cmd_reopen, "reopen closed beads")
+    reopen = command("reopen", "bd_write_commands:cmd_reopen", "reopen closed beads")
     reopen.add_argument("ids", nargs="+")
 
-    delete = command("delete", write.cmd_delete, "delete beads (kept as hidden tombstones)")
+    delete = command(
+        "delete", "bd_write_commands:cmd_delete", "delete beads (kept as hidden tombstones)"
+    )
     delete.add_argument("ids", nargs="+")
     delete.add_argument("--reason")
 
     _dep_commands(command("dep", None, "dependencies between beads"), common)
     _label_commands(command("label", None, "labels on a bead"), common)
     for name in ("comment", "comments"):
-        _comment_commands(command(name, read.cmd_comment_list, "comments on a bead"), common)
+        _comment_commands(
+            command(name, "bd_read_commands:cmd_comment_list", "comments on a bead"), common
+        )
 
-    ready = command("ready", read.cmd_ready, "open work that can start now")
+    ready = command("ready", "bd_read_commands:cmd_ready", "open work that can start now")
     ready.add_argument("-n", "--limit", type=int, default=10)
-    command("blocked", read.cmd_blocked, "beads that cannot start, and why")
-    command("stats", read.cmd_stats, "counts by state")
-    search = command("search", read.cmd_search, "full-text search")
+    command("blocked", "bd_read_commands:cmd_blocked", "beads that cannot start, and why")
+    command("stats", "bd_read_commands:cmd_stats", "counts by state")
+    search = command("search", "bd_read_commands:cmd_search", "full-text search")
     search.add_argument("text")
     search.add_argument("--all", action="store_true", help="include closed beads")
     search.add_argument("-n", "--limit", type=int, default=50)
-    query = command("query", read.cmd_query, "filter with an expression, e.g. 'priority <= 1'")
+    query = command(
+        "query", "bd_read_commands:cmd_query", "filter with an expression, e.g. 'priority <= 1'"
+    )
     query.add_argument("expression")
     query.add_argument("-n", "--limit", type=int, default=-1)
 
-    importing = command("import", write.cmd_import, "import a beads issues.jsonl (any era)")
+    importing = command(
+        "import", "bd_write_commands:cmd_import", "import a beads issues.jsonl (any era)"
+    )
     importing.add_argument("path")
-    export = command("export", read.cmd_export, "write issues.jsonl as Go bd does")
+    export = command("export", "bd_read_commands:cmd_export", "write issues.jsonl as Go bd does")
     export.add_argument(
         "-o", "--output", help="file to write ('-' = stdout; default .beads/issues.jsonl)"
     )
     export.add_argument("--all", action="store_true", help="include wisps")
-    command("rebuild", write.cmd_rebuild, "rebuild the SQLite projection from the log")
-    logging = command("log", log.cmd_log, "the raw event stream")
+    command(
+        "rebuild", "bd_write_commands:cmd_rebuild", "rebuild the SQLite projection from the log"
+    )
+    logging = command("log", "bd_log_command:cmd_log", "the raw event stream")
     logging.add_argument("-f", "--follow", action="store_true")
     logging.add_argument("-n", "--limit", type=int, default=0, help="only the last N events")
     logging.add_argument("--bead", help="only events of this bead")
@@ -141,18 +151,18 @@ def _dep_commands(dep: argparse.ArgumentParser, common: argparse.ArgumentParser)
     add.add_argument("issue")
     add.add_argument("depends_on")
     add.add_argument("-t", "--type", default="blocks")
-    add.set_defaults(handler=deps.cmd_dep_add)
+    add.set_defaults(handler="bd_dep_commands:cmd_dep_add")
     remove = subs.add_parser("remove", aliases=["rm"], parents=[common], help="remove an edge")
     remove.add_argument("issue")
     remove.add_argument("depends_on")
-    remove.set_defaults(handler=deps.cmd_dep_remove)
+    remove.set_defaults(handler="bd_dep_commands:cmd_dep_remove")
     tree = subs.add_parser("tree", parents=[common], help="what a bead waits for, recursively")
     tree.add_argument("id")
     tree.add_argument("--reverse", action="store_true", help="what waits for it instead")
     tree.add_argument("--max-depth", type=int, default=50)
-    tree.set_defaults(handler=deps.cmd_dep_tree)
+    tree.set_defaults(handler="bd_dep_commands:cmd_dep_tree")
     cycles = subs.add_parser("cycles", parents=[common], help="dependency cycles")
-    cycles.set_defaults(handler=deps.cmd_dep_cycles)
+    cycles.set_defaults(handler="bd_dep_commands:cmd_dep_cycles")
 
 
 def _label_commands(label: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -161,7 +171,7 @@ def _label_commands(label: argparse.ArgumentParser, common: argparse.ArgumentPar
         sub = subs.add_parser(name, parents=[common], help=f"{name} labels")
         sub.add_argument("id")
         sub.add_argument("labels", nargs="+")
-        sub.set_defaults(handler=write.cmd_label)
+        sub.set_defaults(handler="bd_write_commands:cmd_label")
 
 
 def _comment_commands(comment: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -172,7 +182,7 @@ def _comment_commands(comment: argparse.ArgumentParser, common: argparse.Argumen
     add.add_argument("text", nargs="?")
     add.add_argument("--file", help="read the text from a file ('-' = stdin)")
     add.add_argument("--stdin", action="store_true", help="read the text from stdin")
-    add.set_defaults(handler=write.cmd_comment_add)
+    add.set_defaults(handler="bd_write_commands:cmd_comment_add")
     listing = subs.add_parser("list", parents=[common], help="list comments")
     listing.add_argument("id")
-    listing.set_defaults(handler=read.cmd_comment_list)
+    listing.set_defaults(handler="bd_read_commands:cmd_comment_list")

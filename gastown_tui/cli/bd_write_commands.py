@@ -12,6 +12,7 @@ from gastown_tui.cli.text_input import read_text
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import InvalidNameError, check_name
+from gastown_tui.core.record import Record
 from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
 
@@ -31,7 +32,7 @@ def cmd_init(ctx: CommandContext) -> None:
 
     explicit = os.environ.get("BEADS_DIR")
     beads_dir = Path(explicit) if explicit else Path.cwd() / BEADS_DIR_NAME
-    prefix = ctx.args.prefix or Path.cwd().name.lower()
+    prefix = ctx.args.prefix if ctx.args.prefix is not None else Path.cwd().name.lower()
     try:
         check_name("prefix", prefix, allow_town_prefix=True)
     except InvalidNameError as error:
@@ -281,21 +282,21 @@ def _import_file(ctx: CommandContext, path: Path) -> dict[str, Any]:
         raise CommandError(f"cannot read {path}: {error.strerror}") from error
     for line in parsed.problem_lines():
         ctx.warn(line)
-    changed = 0
     store = ctx.store
     with store.transaction(ctx.actor) as tx:
         existing = {row[0] for row in store.connection.execute("SELECT id FROM beads")}
-        tx.cache.absent.update(record["id"] for record in parsed.records)
-        tx.cache.absent.difference_update(existing)
+        tx.cache.absent.update(r["id"] for r in parsed.records if r["id"] not in existing)
+        latest: dict[str, Record] = {}
         items = []
         for record in parsed.records:
-            if tx.get(record["id"]) == record:
+            bead_id = record["id"]
+            current = latest[bead_id] if bead_id in latest else tx.get(bead_id)
+            if current == record:
                 continue
-            items.append((ev.IMPORT, record["id"], {"record": record}))
-            tx.cache.records[record["id"]] = record
-            changed += 1
-        tx.cache.records.clear()
+            latest[bead_id] = record
+            items.append((ev.IMPORT, bead_id, {"record": record}))
         tx.emit_many(items)
+        changed = len(items)
     return {"path": str(path), "imported": changed, "unchanged": len(parsed.records) - changed,
             "skipped": len(parsed.problems), "problems": parsed.problem_lines()}  # fmt: skip
 

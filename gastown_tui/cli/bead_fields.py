@@ -13,7 +13,7 @@ class FieldError(argparse.ArgumentTypeError):
 
 
 _WORD = re.compile(r"^[a-z][a-z0-9_-]{0,49}$")
-_BEAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
+_BEAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+(?:\.[A-Za-z0-9_-]+)*$")
 
 
 def priority(text: str) -> int:
@@ -36,7 +36,7 @@ def word(kind: str, text: str) -> str:
 
 def bead_id(text: str) -> str:
     """An id given to `bd create --id`: letters, digits, '-', '_', dotted child parts."""
-    if not _BEAD_ID.match(text) or "-" not in text:
+    if not _BEAD_ID.match(text):
         raise FieldError(
             f"id {text!r} is not valid: use <prefix>-<suffix> with letters, digits, '-', '_' "
             "and '.' between parts (no '/', '..', ':' or spaces)"

@@ -70,3 +70,20 @@ def add_microsecond(stamp: str) -> str:
     moment = parse_ts(stamp)
     assert moment is not None, stamp
     return format_ts(moment + timedelta(microseconds=1))
+
+
+def to_micros(stamp: str) -> int:
+    """Microseconds since the epoch of a timestamp (which must parse)."""
+    moment = parse_ts(stamp)
+    assert moment is not None, stamp
+    return int((moment - _EPOCH).total_seconds()) * 1_000_000 + moment.microsecond
+
+
+def from_micros(micros: int) -> str:
+    """The canonical timestamp `micros` microseconds after the epoch."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    whole = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{whole}.{fraction:06d}Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -20,7 +20,7 @@ from gastown_tui.core.clock import Clock, SystemClock
 from gastown_tui.core.events import Event, make_event
 from gastown_tui.core.ids import new_bead_id, new_ulid
 from gastown_tui.core.record import Record
-from gastown_tui.core.timestamps import add_microsecond, format_ts
+from gastown_tui.core.timestamps import from_micros, to_micros
 from gastown_tui.store import json_codec
 from gastown_tui.store.event_log import EventLog
 from gastown_tui.store.file_lock import exclusive_lock
@@ -138,7 +138,8 @@ class WriteTransaction:
         self.position = position
         self.cache = RecordCache(store.connection)
         self.events: list[Event] = []
-        self._last_ts = position.watermark_ts
+        self._last_micros = to_micros(position.watermark_ts) if position.watermark_ts else 0
+        self._second = (-1, "")  # the formatted second of the last stamp, reused within it
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -146,11 +147,15 @@ class WriteTransaction:
 
     def stamp(self) -> str:
         """The timestamp for the next event: now, but strictly after everything in the log."""
-        now = format_ts(self.store.clock.now())
-        if self._last_ts and now <= self._last_ts:
-            now = add_microsecond(self._last_ts)
-        self._last_ts = now
-        return now
+        now = self.store.clock.now()
+        micros = int(now.timestamp()) * 1_000_000 + now.microsecond
+        if micros <= self._last_micros:
+            micros = self._last_micros + 1
+        self._last_micros = micros
+        seconds, fraction = divmod(micros, 1_000_000)
+        if self._second[0] != seconds:
+            self._second = (seconds, from_micros(seconds * 1_000_000)[:19])
+        return f"{self._second[1]}.{fraction:06d}Z"
 
     def get(self, bead_id: str) -> Record | None:
         return self.cache.get(bead_id)
@@ -173,11 +178,10 @@ class WriteTransaction:
         return event
 
     def emit_many(self, items: list[tuple[str, str, dict[str, Any]]]) -> list[Event]:
-        """Emit many events at once (bulk import): one flush instead of one per event."""
+        """Emit many events at once (bulk import): applied in memory, written at commit."""
         made = [self._make(op, bead, data, None) for op, bead, data in items]
         for event in made:
             self.cache.apply(event)
-        self.cache.flush(self.position.generation + 1)
         return made
 
     def new_event_id(self) -> str:
@@ -192,11 +196,19 @@ class WriteTransaction:
         return event
 
     def commit(self) -> None:
+        """Append the batch with one write, then record positions, history and the feed."""
         if not self.events:
             return
         lines = [json_codec.dumps(event) for event in self.events]
         start = self.position.offset
         self.store.log.append(b"\n".join(lines) + b"\n")
+        histories: dict[str, list[int]] = {}
+        offset = start
+        for event, line in zip(self.events, lines, strict=True):
+            if event["bead"]:
+                histories.setdefault(event["bead"], []).append(offset)
+            offset += len(line) + 1
+        self.cache.flush(self.position.generation + 1, histories)
         self.position = self.store.projection.record_applied(
             self.position, self.events, lines, start, self.position.line_count + 1
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gastown_tui.core.record import Record, strip_export_only
+from gastown_tui.core.record import EXPORT_ONLY_KEYS, Record, strip_export_only
 from gastown_tui.store import json_codec
 
 BOM = b"\xef\xbb\xbf"
@@ -61,7 +61,9 @@ def read_issues_file(path: Path) -> IssuesFile:
         if problem:
             result.problems.append((number, problem))
             continue
-        result.records.append(strip_export_only(value))
+        if any(key in value for key in EXPORT_ONLY_KEYS):
+            value = strip_export_only(value)
+        result.records.append(value)
     return result
 
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +29,8 @@ def loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
+        import json  # only for what orjson refuses; keeps start-up light
+
         return json.loads(data)
 
 
@@ -38,6 +39,8 @@ def dumps(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
+        import json
+
         return json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -46,6 +49,8 @@ def dumps_pretty(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2)
     except TypeError:
+        import json
+
         return json.dumps(value, indent=2, ensure_ascii=True).encode()
 
 

@@ -57,6 +57,7 @@ class RecordCache:
         self.records: dict[str, Record] = {}
         self.dirty: set[str] = set()
         self.absent: set[str] = set()  # ids known not to be in the projection (bulk import)
+        self.stored: set[str] = set()  # ids known to have a row in the projection
 
     def get(self, bead_id: str) -> Record | None:
         if bead_id not in self.records:
@@ -66,8 +67,10 @@ class RecordCache:
                 "SELECT record FROM beads WHERE id = ?", (bead_id,)
             ).fetchone()
             if row is None:
+                self.absent.add(bead_id)
                 return None
             self.records[bead_id] = json_codec.loads(row[0])
+            self.stored.add(bead_id)
         return self.records[bead_id]
 
     def touch(self, bead_id: str) -> None:
@@ -80,10 +83,26 @@ class RecordCache:
         return apply_event(self.records, event)
 
     def flush(self, generation: int, histories: dict[str, list[int]] | None = None) -> None:
+        """Write dirty records: new ones in bulk with their history, known ones as upserts.
+
+        `histories` (log offsets of events per bead) is given once, when the batch's place in
+        the log is known; beads written earlier in the batch get theirs appended then.
+        """
+        histories = histories or {}
         present = [bead for bead in self.dirty if bead in self.records]
-        if present:
-            write_beads(self.connection, ((i, self.records[i]) for i in present), generation,
-                        histories=histories)  # fmt: skip
+        new = [bead for bead in present if bead not in self.stored]
+        known = [bead for bead in present if bead in self.stored]
+        if new:
+            write_beads(self.connection, ((i, self.records[i]) for i in new), generation,
+                        fresh=True, histories=histories)  # fmt: skip
+        if known:
+            write_beads(self.connection, ((i, self.records[i]) for i in known), generation,
+                        histories={i: histories[i] for i in known if i in histories})  # fmt: skip
+        self.stored.update(new)
+        if histories:
+            rest = {b: o for b, o in histories.items() if b not in self.dirty and b in self.stored}
+            append_history(self.connection, rest)
+        self.absent.difference_update(new)
         self.dirty.clear()
 
 
@@ -174,18 +193,14 @@ class Projection:
 
     def record_applied(self, position: Position, events: list[Event], lines: list[bytes],
                        start: int, first_number: int) -> Position:  # fmt: skip
-        """After a writer appended `lines` at `start`: store their feed rows, history, position."""
+        """After a writer appended `lines` at `start`: store their feed rows and the position."""
         rows: list[EventRow] = []
-        histories: dict[str, list[int]] = {}
         offset = start
         for event, text in zip(events, lines, strict=True):
             rows.append((event["id"], event["ts"], event.get("actor"), event["op"],
                          event.get("bead"), offset))  # fmt: skip
-            if event.get("bead"):
-                histories.setdefault(event["bead"], []).append(offset)
             offset += len(text) + 1
         self._store_feed(rows)
-        append_history(self.connection, histories)
         last = events[-1]
         new = replace(position, offset=offset, line_start=offset - len(lines[-1]) - 1,
                       line_hash=line_hash(lines[-1]), line_count=first_number + len(lines) - 1,
