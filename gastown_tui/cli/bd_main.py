@@ -6,7 +6,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from gastown_tui.cli.bd_parser import build_parser
+from gastown_tui.cli.bd_parser import build_parser, expand_aliases
 from gastown_tui.cli.bead_fields import FieldError
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.core.display_text import visible
@@ -23,13 +23,7 @@ def _resolve(handler: str) -> Callable[[CommandContext], None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
-    if args.command in ("comment", "comments") and args.comment_command is None:
-        if not args.bead:
-            parser.error(f"{args.command}: give a bead id, or 'add ID TEXT'")
-        args.id = args.bead
+    args = parser.parse_args(expand_aliases(list(sys.argv[1:] if argv is None else argv)))
     ctx = CommandContext(args)
     try:
         _resolve(args.handler)(ctx)

@@ -175,8 +175,7 @@ def _label_commands(label: argparse.ArgumentParser, common: argparse.ArgumentPar
 
 
 def _comment_commands(comment: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-    comment.add_argument("bead", nargs="?", help="list this bead's comments")
-    subs = comment.add_subparsers(dest="comment_command", metavar="ACTION")
+    subs = comment.add_subparsers(dest="comment_command", required=True, metavar="ACTION")
     add = subs.add_parser("add", parents=[common], help="add a comment")
     add.add_argument("id")
     add.add_argument("text", nargs="?")
@@ -186,3 +185,17 @@ def _comment_commands(comment: argparse.ArgumentParser, common: argparse.Argumen
     listing = subs.add_parser("list", parents=[common], help="list comments")
     listing.add_argument("id")
     listing.set_defaults(handler="bd_read_commands:cmd_comment_list")
+
+
+def expand_aliases(argv: list[str]) -> list[str]:
+    """Spellings agents already know: `bd comments ID` means `bd comments list ID`."""
+    for index, token in enumerate(argv):
+        if token.startswith("-") or (index and argv[index - 1] == "--actor"):
+            continue
+        following = argv[index + 1 : index + 2]
+        if token in ("comment", "comments") and following and following[0] not in (
+            "add", "list", "-h", "--help",
+        ):  # fmt: skip
+            return [*argv[: index + 1], "list", *argv[index + 1 :]]
+        return argv
+    return argv

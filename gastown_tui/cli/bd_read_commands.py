@@ -75,7 +75,8 @@ def cmd_list(ctx: CommandContext) -> None:
 
 
 def cmd_ready(ctx: CommandContext) -> None:
-    _print_list(ctx, readiness.ready(ctx.store.connection, _now(ctx), ctx.args.limit))
+    limit = ctx.args.limit if ctx.args.limit > 0 else -1  # 0 means no limit, as in Go bd
+    _print_list(ctx, readiness.ready(ctx.store.connection, _now(ctx), limit))
 
 
 def cmd_blocked(ctx: CommandContext) -> None:

@@ -18,11 +18,11 @@ GO_FIELD_ORDER: tuple[str, ...] = (
     "created_at", "created_by", "updated_at", "started_at", "closed_at", "close_reason",
     "closed_by_session", "due_at", "defer_until", "external_ref", "source_system", "source_repo",
     "source_repo_path", "metadata", "compaction_level", "compacted_at", "compacted_at_commit",
-    "original_size", "deleted_at", "deleted_by", "delete_reason", "original_type", "labels",
-    "dependencies", "comments", "sender", "ephemeral", "wisp", "no_history", "wisp_type", "pinned",
-    "is_template", "bonded_from", "await_type", "await_id", "timeout", "waiters",
-    "source_formula", "source_location", "mol_type", "work_type", "event_kind", "actor",
-    "target", "payload",
+    "original_size", "labels", "dependencies", "comments", "deleted_at", "deleted_by",
+    "delete_reason", "original_type", "sender", "ephemeral", "wisp", "no_history", "wisp_type",
+    "pinned", "is_template", "bonded_from", "await_type", "await_id", "timeout", "waiters",
+    "source_formula", "source_location", "hook_bead", "role_bead", "agent_state", "last_activity",
+    "role_type", "rig", "mol_type", "work_type", "event_kind", "actor", "target", "payload",
 )  # fmt: skip
 _ORDER_INDEX = {key: index for index, key in enumerate(GO_FIELD_ORDER)}
 

@@ -29,8 +29,8 @@ def dependent_counts(connection: sqlite3.Connection, ids: Sequence[str]) -> dict
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for bead_id, count in connection.execute(
-            f"SELECT depends_on_id, COUNT(*) FROM deps WHERE depends_on_id IN ({marks}) "
-            "GROUP BY depends_on_id",
+            "SELECT d.depends_on_id, COUNT(*) FROM deps d JOIN beads b ON b.id = d.issue_id "
+            f"WHERE d.depends_on_id IN ({marks}) AND b.tombstone = 0 GROUP BY d.depends_on_id",
             chunk,
         ):
             counts[bead_id] = count
