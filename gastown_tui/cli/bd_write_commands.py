@@ -66,7 +66,7 @@ def cmd_create(ctx: CommandContext) -> None:
     with store.transaction(ctx.actor) as tx:
         for _, target in deps:
             require(tx, target)
-        if args.id:
+        if args.id is not None:
             bead_id = bead_fields.bead_id(args.id)
             if tx.get(bead_id) is not None:
                 raise CommandError(f"bead {bead_id!r} already exists")
@@ -126,8 +126,8 @@ def _field_changes(ctx: CommandContext, record: rec.Record, ts: str) -> dict[str
         assignments["status"] = args.status
         if args.status == rec.CLOSED:
             assignments["closed_at"] = ts
-        else:
-            removals.extend(["closed_at", "close_reason"])
+        elif rec.status_of(record) == rec.CLOSED:
+            removals.extend(["closed_at", "close_reason"])  # both, whatever a clone may have set
         if args.status == "in_progress" and "started_at" not in record:
             assignments["started_at"] = ts
     data: dict[str, Any] = {}
