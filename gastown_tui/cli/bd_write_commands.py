@@ -317,13 +317,17 @@ def cmd_import(ctx: CommandContext) -> None:
 def cmd_rebuild(ctx: CommandContext) -> None:
     store = ctx.store
     position = store.rebuild()
-    beads = store.connection.execute("SELECT COUNT(*) FROM beads").fetchone()[0]
-    events = store.connection.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-    problems = store.connection.execute("SELECT COUNT(*) FROM problems").fetchone()[0]
-    result = {"events": events, "beads": beads, "malformed_lines": problems,
-              "unknown_ops": position.unknown_ops, "bytes": position.offset}  # fmt: skip
+    count = store.connection.execute
+    beads = count("SELECT COUNT(*) FROM beads").fetchone()[0]
+    torn = count("SELECT COUNT(*) FROM problems WHERE reason LIKE 'torn batch:%'").fetchone()[0]
+    malformed = count("SELECT COUNT(*) FROM problems").fetchone()[0] - torn
+    result = {"events": position.applied, "beads": beads, "malformed_lines": malformed,
+              "torn_batches": torn, "unknown_ops": position.unknown_ops,
+              "bytes": position.offset}  # fmt: skip
     if ctx.json:
         ctx.emit_json(result)
     else:
-        ctx.say(f"rebuilt: {events} events, {beads} beads, {problems} malformed lines, "
-                f"{position.unknown_ops} events of unknown ops")  # fmt: skip
+        ctx.say(
+            f"rebuilt: {position.applied} events, {beads} beads, {malformed} malformed lines, "
+            f"{torn} torn batches, {position.unknown_ops} events of unknown ops"
+        )

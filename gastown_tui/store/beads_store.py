@@ -93,10 +93,10 @@ class BeadsStore:
         with exclusive_lock(self.paths.lock):
             self.connection.execute("BEGIN IMMEDIATE")
             try:
-                position = self.projection.catch_up_in_transaction()
+                position = self.projection.catch_up_in_transaction(locked=True)
                 if self.log.unterminated_tail(position.offset):
                     self.log.append(b"\n")  # a dead writer's fragment becomes its own line
-                    position = self.projection.catch_up_in_transaction()
+                    position = self.projection.catch_up_in_transaction(locked=True)
                 transaction = WriteTransaction(self, actor, position)
                 yield transaction
                 transaction.commit()
@@ -109,7 +109,7 @@ class BeadsStore:
         with exclusive_lock(self.paths.lock):
             self.connection.execute("BEGIN IMMEDIATE")
             try:
-                position = self.projection.rebuild_in_transaction()
+                position = self.projection.rebuild_in_transaction(locked=True)
                 self.connection.execute("COMMIT")
             except BaseException:
                 self.connection.execute("ROLLBACK")
@@ -199,6 +199,10 @@ class WriteTransaction:
         """Append the batch with one write, then record positions, history and the feed."""
         if not self.events:
             return
+        if len(self.events) > 1:  # readers apply a batch only when all of it is there
+            batch = {"id": self.events[0]["id"], "size": len(self.events)}
+            for event in self.events:
+                event["batch"] = batch
         lines = [json_codec.dumps(event) for event in self.events]
         start = self.position.offset
         self.store.log.append(b"\n".join(lines) + b"\n")

@@ -4,6 +4,12 @@ Used for both a full rebuild and catching up a tail. Besides the records it gath
 window (the newest events, for the control room's feed), each bead's history (the byte offsets
 of the events that touched it, so history reads go straight to those lines in the log), the
 malformed lines, and the count of events of unknown ops.
+
+Batches: the events of a multi-event batch carry `"batch": {"id": <first event id>, "size": n}`
+and are applied only when all n are there. A write cut short can leave the first lines of a
+batch complete; such a batch is torn and never applied. An incomplete batch at the very end of
+the log may still be being written, so the position stops before it, unless the caller holds
+the writers' lock (then nobody is writing, and it is torn).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 import orjson
 
 from gastown_tui.core.events import NON_BEAD_OPS, Event, event_problem
-from gastown_tui.core.fold import HANDLERS, Beads, apply_event
+from gastown_tui.core.fold import HANDLERS, Beads
 from gastown_tui.store import json_codec
 
 FEED_WINDOW = 50_000
@@ -34,6 +40,24 @@ def parse_event(text: bytes) -> tuple[Event | None, str | None]:
         return None, f"invalid JSON ({error})"
     problem = event_problem(value)
     return (None, problem) if problem else (value, None)
+
+
+Pending = list[tuple[Event, int, int, bytes]]  # (event, line start, line number, line text)
+
+
+def batch_of(event: Event) -> tuple[str, int] | None:
+    """(batch id, size) of an event that belongs to a multi-event batch, else None."""
+    batch = event.get("batch")
+    if type(batch) is not dict:
+        return None
+    batch_id, size = batch.get("id"), batch.get("size")
+    if type(batch_id) is str and type(size) is int and size > 1:
+        return batch_id, size
+    return None
+
+
+def torn_message(present: int, size: int) -> str:
+    return f"torn batch: {present} of {size} events, not applied"
 
 
 class LogFold:
@@ -55,9 +79,13 @@ class LogFold:
         self.history: dict[str, list[int]] = {}
         self.problems: list[tuple[int, str]] = []
         self.unknown = 0
-        self.end = 0  # offset just past the last line seen
+        self.applied = 0
+        # The settled position: just past the last line whose fate is decided.
+        self.end = 0
         self.last_line = (0, b"")  # (start, text) of the line that ends at `end`
         self.line_count = 0
+        self.pending: Pending = []  # lines of a batch still incomplete
+        self.pending_batch: tuple[str, int] | None = None
 
     def feed_rows(self) -> list[EventRow]:
         """The newest events (at most FEED_WINDOW) as rows of the projection's feed table."""
@@ -67,15 +95,10 @@ class LogFold:
     def add_chunk(self, data: bytes, base: int, first_number: int) -> None:
         """Every line of `data` (which ends in a newline), starting at byte `base`.
 
-        The hot loop of a rebuild: one pass, locals only, the common case checked inline.
+        The hot loop of a rebuild: one pass, locals, the common case checked inline.
         """
         loads = orjson.loads
-        handlers = HANDLERS
-        beads = self.beads
-        history = self.history
-        recent = self.recent.append
-        load = self.load
-        watermark_ts, watermark_id = self.watermark
+        apply = self.apply
         start = base
         number = first_number - 1
         for text in data.split(b"\n")[:-1]:
@@ -84,71 +107,148 @@ class LogFold:
             start += len(text) + 1
             try:
                 event = loads(text)
-                ts = event["ts"]
-                event_id = event["id"]
-                op = event["op"]
-                bead = event.get("bead", "")
-                data_object = event.get("data")
+                valid = (
+                    type(event["ts"]) is str and type(event["id"]) is str
+                    and type(event["op"]) is str and type(event.get("bead", "")) is str
+                    and event["ts"] != "" and event["id"] != ""
+                )  # fmt: skip
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-                event = self._slow_parse(text, number)
-                if event is None:
+                valid = False
+            if not valid:
+                if not text or text.isspace():
+                    if not self.pending:
+                        self._settle(start, line_start, text, number)
                     continue
-                ts, event_id, op = event["ts"], event["id"], event["op"]
-                bead, data_object = event.get("bead", ""), event.get("data")
-            if (
-                type(ts) is not str or type(event_id) is not str or type(op) is not str
-                or type(bead) is not str or not ts or not event_id
-            ):  # fmt: skip
-                problem = event_problem(event)
-                self.problems.append((number, problem or "malformed event"))
+                event, problem = parse_event(text)
+                if event is None:
+                    self._tear()
+                    self.problems.append((number, str(problem)))
+                    self._settle(start, line_start, text, number)
+                    continue
+            if self.pending or "batch" in event:
+                self._batch_line(event, line_start, number, text)
                 continue
-            if ts > watermark_ts or (ts == watermark_ts and event_id > watermark_id):
-                watermark_ts, watermark_id = ts, event_id
-            elif self.require_order:
-                raise OutOfOrderError((ts, event_id))
-            if load is not None and bead:
-                load(bead)
-            handler = handlers.get(op)
-            if handler is None:
-                if op not in NON_BEAD_OPS:
-                    self.unknown += 1
-            else:
-                handler(beads, event, data_object if type(data_object) is dict else {})
-            if bead:
-                offsets = history.get(bead)
-                if offsets is None:
-                    history[bead] = [line_start]
-                else:
-                    offsets.append(line_start)
-            recent((event, line_start))
-        self.watermark = (watermark_ts, watermark_id)
-        if start > self.end:
+            apply(event, line_start)
             self.end = start
+            self.last_line = (line_start, text)
             self.line_count = number
-            last_text = data[data.rfind(b"\n", 0, len(data) - 1) + 1 : -1]
-            self.last_line = (start - len(last_text) - 1, last_text)
 
-    def _slow_parse(self, text: bytes, number: int) -> Event | None:
-        if not text.strip():
-            return None
-        event, problem = parse_event(text)
-        if event is None:
-            self.problems.append((number, str(problem)))
-        return event
+    def _settle(self, end: int, start: int, text: bytes, number: int) -> None:
+        self.end = end
+        self.last_line = (start, text)
+        self.line_count = number
 
-    def add_event(self, event: Event, start: int, number: int) -> None:
-        """One pre-parsed, valid event (the sorted rebuild path)."""
-        stamp = (event["ts"], event["id"])
-        if stamp <= self.watermark:
-            if self.require_order:
-                raise OutOfOrderError(stamp)
-        else:
-            self.watermark = stamp
+    def _batch_line(self, event: Event, start: int, number: int, text: bytes) -> None:
+        batch = batch_of(event)
+        if self.pending and batch != self.pending_batch:
+            self._tear()
+        if batch is None:
+            self.apply(event, start)
+            self._settle(start + len(text) + 1, start, text, number)
+            return
+        self.pending_batch = batch
+        self.pending.append((event, start, number, text))
+        if len(self.pending) == batch[1]:
+            for member, member_start, _, _ in self.pending:
+                self.apply(member, member_start)
+            self.pending = []
+            self._settle(start + len(text) + 1, start, text, number)
+
+    def _tear(self) -> None:
+        """The pending batch will never complete: report it and skip its lines."""
+        if not self.pending or self.pending_batch is None:
+            return
+        _, _, first_number, _ = self.pending[0]
+        _, last_start, last_number, last_text = self.pending[-1]
+        self.problems.append((first_number, torn_message(len(self.pending), self.pending_batch[1])))
+        self._settle(last_start + len(last_text) + 1, last_start, last_text, last_number)
+        self.pending = []
+
+    def finish(self, *, locked: bool) -> None:
+        """End of input: an incomplete batch is torn if nobody can still be writing it."""
+        if locked:
+            self._tear()
+
+    def apply(self, event: Event, start: int) -> None:
+        """Apply one valid event that sits at byte `start` of the log."""
+        ts, event_id = event["ts"], event["id"]
+        watermark_ts, watermark_id = self.watermark
+        if ts > watermark_ts or (ts == watermark_ts and event_id > watermark_id):
+            self.watermark = (ts, event_id)
+        elif self.require_order:
+            raise OutOfOrderError((ts, event_id))
         bead = event.get("bead") or ""
         if self.load is not None and bead:
             self.load(bead)
-        if not apply_event(self.beads, event):
-            self.unknown += 1
+        handler = HANDLERS.get(event["op"])
+        if handler is None:
+            if event["op"] not in NON_BEAD_OPS:
+                self.unknown += 1
+        else:
+            data = event.get("data")
+            handler(self.beads, event, data if type(data) is dict else {})
         if bead:
-            self.history.setdefault(bead, []).append(start)
+            offsets = self.history.get(bead)
+            if offsets is None:
+                self.history[bead] = [start]
+            else:
+                offsets.append(start)
         self.recent.append((event, start))
+        self.applied += 1
+
+
+def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]], *, locked: bool) -> None:
+    """Fold a log whose lines are out of (ts, id) order: parse, de-duplicate, sort, apply.
+
+    A batch is applied when all its events are present; one missing some is torn, unless its
+    lines end the file and nobody holds the lock (then it is still being written and the
+    position stops before it).
+    """
+    parsed: list[tuple[Event, int, int]] = []
+    seen: set[str] = set()
+    for text, start, number in lines:
+        if not text.strip():
+            continue
+        event, problem = parse_event(text)
+        if event is None:
+            fold.problems.append((number, str(problem)))
+        elif event["id"] not in seen:  # a duplicate id applies once
+            seen.add(event["id"])
+            parsed.append((event, start, number))
+    groups: dict[str, list[tuple[Event, int, int]]] = {}
+    for item in parsed:
+        batch = batch_of(item[0])
+        if batch is not None:
+            groups.setdefault(batch[0], []).append(item)
+    incomplete = {
+        batch_id for batch_id, members in groups.items()
+        if len(members) < (batch_of(members[0][0]) or ("", 0))[1]
+    }  # fmt: skip
+    in_flight = _trailing_batch(parsed, lines, incomplete) if not locked else None
+    for batch_id in sorted(incomplete - {in_flight}):
+        members = groups[batch_id]
+        size = (batch_of(members[0][0]) or ("", 0))[1]
+        fold.problems.append((members[0][2], torn_message(len(members), size)))
+    parsed.sort(key=lambda item: (item[0]["ts"], item[0]["id"]))
+    for event, start, _ in parsed:
+        batch = batch_of(event)
+        if batch is None or batch[0] not in incomplete:
+            fold.apply(event, start)
+    cut = len(lines)
+    if in_flight is not None:
+        cut = min(number for _, _, number in groups[in_flight]) - 1
+    if cut:
+        text, start, number = lines[cut - 1]
+        fold._settle(start + len(text) + 1, start, text, number)
+
+
+def _trailing_batch(
+    parsed: list[tuple[Event, int, int]], lines: list[tuple[bytes, int, int]], incomplete: set[str]
+) -> str | None:
+    """The incomplete batch whose lines end the file (nothing but blank lines after), if any."""
+    last_line = max((number for text, _, number in lines if text.strip()), default=0)
+    for event, _, number in parsed:
+        batch = batch_of(event)
+        if number == last_line and batch is not None and batch[0] in incomplete:
+            return batch[0]
+    return None

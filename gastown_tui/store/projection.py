@@ -20,7 +20,14 @@ from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_rows import append_history, write_beads
 from gastown_tui.store.event_log import EventLog, line_hash
-from gastown_tui.store.log_fold import FEED_WINDOW, EventRow, LogFold, OutOfOrderError, parse_event
+from gastown_tui.store.log_fold import (
+    FEED_WINDOW,
+    EventRow,
+    LogFold,
+    OutOfOrderError,
+    fold_sorted,
+    parse_event,
+)
 from gastown_tui.store.schema import REBUILD_INDEXES
 
 Reporter = Callable[[str], None]
@@ -43,6 +50,7 @@ class Position:
     watermark_id: str = ""
     unknown_ops: int = 0
     generation: int = 0
+    applied: int = 0  # events applied so far (torn batches and malformed lines excluded)
 
     @property
     def watermark(self) -> tuple[str, str]:
@@ -124,17 +132,17 @@ class Projection:
     def position(self) -> Position:
         row = self.connection.execute(
             "SELECT offset, line_start, line_hash, line_count, watermark_ts, watermark_id, "
-            "unknown_ops, generation FROM position"
+            "unknown_ops, generation, applied FROM position"
         ).fetchone()
         return Position(*row)
 
     def save_position(self, position: Position) -> None:
         self.connection.execute(
             "UPDATE position SET offset=?, line_start=?, line_hash=?, line_count=?, "
-            "watermark_ts=?, watermark_id=?, unknown_ops=?, generation=?",
+            "watermark_ts=?, watermark_id=?, unknown_ops=?, generation=?, applied=?",
             (position.offset, position.line_start, position.line_hash, position.line_count,
              position.watermark_ts, position.watermark_id, position.unknown_ops,
-             position.generation),
+             position.generation, position.applied),
         )  # fmt: skip
 
     def _still_valid(self, position: Position) -> bool:
@@ -156,30 +164,35 @@ class Projection:
             return
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            self.catch_up_in_transaction()
+            self.catch_up_in_transaction(locked=False)
             self.connection.execute("COMMIT")
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
 
-    def catch_up_in_transaction(self) -> Position:
+    def catch_up_in_transaction(self, *, locked: bool) -> Position:
+        """Catch up; `locked` says the caller holds the writers' lock (no write is in flight)."""
         position = self.position()
         if self.log.size() == position.offset and self._still_valid(position):
             return position
         if position.offset == 0 or not self._still_valid(position):
-            return self.rebuild_in_transaction()  # the first build takes the bulk path too
+            return self.rebuild_in_transaction(locked=locked)  # the first build is bulk too
         try:
-            position = self._apply_tail(position)
+            position = self._apply_tail(position, locked=locked)
         except OutOfOrderError:
-            return self.rebuild_in_transaction()
+            return self.rebuild_in_transaction(locked=locked)
         self.save_position(position)
         return position
 
-    def _apply_tail(self, position: Position) -> Position:
+    def _apply_tail(self, position: Position, *, locked: bool) -> Position:
         cache = RecordCache(self.connection)
         fold = LogFold(cache.records, position.watermark, require_order=True, load=cache.touch)
+        fold.end, fold.line_count = position.offset, position.line_count
+        next_number = position.line_count + 1
         for base, data in self.log.complete_chunks(position.offset):
-            fold.add_chunk(data, base, (fold.line_count or position.line_count) + 1)
+            fold.add_chunk(data, base, next_number)
+            next_number += data.count(b"\n")
+        fold.finish(locked=locked)
         if fold.end <= position.offset:
             return position
         generation = position.generation + 1
@@ -189,7 +202,7 @@ class Projection:
         start, text = fold.last_line
         return Position(fold.end, start, line_hash(text), fold.line_count, fold.watermark[0],
                         fold.watermark[1], position.unknown_ops + fold.unknown,
-                        generation)  # fmt: skip
+                        generation, position.applied + fold.applied)  # fmt: skip
 
     def record_applied(self, position: Position, events: list[Event], lines: list[bytes],
                        start: int, first_number: int) -> Position:  # fmt: skip
@@ -205,7 +218,8 @@ class Projection:
         new = replace(position, offset=offset, line_start=offset - len(lines[-1]) - 1,
                       line_hash=line_hash(lines[-1]), line_count=first_number + len(lines) - 1,
                       watermark_ts=last["ts"], watermark_id=last["id"],
-                      generation=position.generation + 1)  # fmt: skip
+                      generation=position.generation + 1,
+                      applied=position.applied + len(events))  # fmt: skip
         self.save_position(new)
         return new
 
@@ -220,7 +234,7 @@ class Projection:
 
     # -- full rebuild -------------------------------------------------------------------------
 
-    def rebuild_in_transaction(self) -> Position:
+    def rebuild_in_transaction(self, *, locked: bool) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):
             self.connection.execute(f"DELETE FROM {table}")
         for index in REBUILD_INDEXES:
@@ -230,9 +244,10 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            fold = self._fold_in_file_order()
+            fold = self._fold_in_file_order(locked=locked)
         except OutOfOrderError:
-            fold = self._fold_sorted()
+            fold = LogFold({}, ("", ""), require_order=False)
+            fold_sorted(fold, self._all_lines(), locked=locked)
         generation = self.position().generation + 1
         write_beads(self.connection, fold.beads.items(), generation, fresh=True,
                     histories=fold.history)  # fmt: skip
@@ -243,41 +258,28 @@ class Projection:
         start, text = fold.last_line
         position = Position(fold.end, start, line_hash(text) if fold.end else "",
                             fold.line_count, fold.watermark[0], fold.watermark[1], fold.unknown,
-                            generation)  # fmt: skip
+                            generation, fold.applied)  # fmt: skip
         self.save_position(position)
         return position
 
-    def _fold_in_file_order(self) -> LogFold:
+    def _fold_in_file_order(self, *, locked: bool) -> LogFold:
         fold = LogFold({}, ("", ""), require_order=True)
         total = self.log.size()
+        next_number = 1
         for base, data in self.log.complete_chunks(0):
-            fold.add_chunk(data, base, fold.line_count + 1)
+            fold.add_chunk(data, base, next_number)
+            next_number += data.count(b"\n")
             if self.progress:
-                self.progress(fold.end, total)
+                self.progress(base + len(data), total)
+        fold.finish(locked=locked)
         return fold
 
-    def _fold_sorted(self) -> LogFold:
-        """For a log whose lines are out of (ts, id) order: parse all, sort, apply each id once."""
-        collector = LogFold({}, ("", ""), require_order=False)
-        parsed: list[tuple[Event, int, int]] = []
+    def _all_lines(self) -> list[tuple[bytes, int, int]]:
+        """Every complete line as (text, start, number): the sorted path needs them all."""
+        lines: list[tuple[bytes, int, int]] = []
         for base, data in self.log.complete_chunks(0):
             start = base
-            for number, text in enumerate(data.split(b"\n")[:-1], collector.line_count + 1):
-                if text.strip():
-                    event, problem = parse_event(text)
-                    if event is None:
-                        collector.problems.append((number, str(problem)))
-                    else:
-                        parsed.append((event, start, number))
+            for text in data.split(b"\n")[:-1]:
+                lines.append((text, start, len(lines) + 1))
                 start += len(text) + 1
-                collector.line_count = number
-            collector.end = start
-            last_text = data[data.rfind(b"\n", 0, len(data) - 1) + 1 : -1]
-            collector.last_line = (start - len(last_text) - 1, last_text)
-        parsed.sort(key=lambda item: (item[0]["ts"], item[0]["id"]))
-        seen: set[str] = set()
-        for event, start, number in parsed:
-            if event["id"] not in seen:  # a duplicate id applies once
-                seen.add(event["id"])
-                collector.add_event(event, start, number)
-        return collector
+        return lines

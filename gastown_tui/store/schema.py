@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _TABLES = """
 CREATE TABLE beads (
@@ -74,9 +74,10 @@ CREATE TABLE position (
     unknown_ops INTEGER NOT NULL,
     generation INTEGER NOT NULL,
     search_generation INTEGER NOT NULL,
-    rebuilds INTEGER NOT NULL
+    rebuilds INTEGER NOT NULL,
+    applied INTEGER NOT NULL
 );
-INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1, 0);
+INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1, 0, 0);
 """
 
 _ALL_TABLES = ("beads", "deps", "labels", "events", "problems", "position", "search_index")

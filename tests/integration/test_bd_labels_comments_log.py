@@ -193,7 +193,7 @@ def test_rebuild_keeps_the_projection_identical(bd: BdRunner, tmp_path: Path) ->
     out = bd("rebuild", "--json").json()
     events_path = bd.beads_dir / "events.jsonl"
     assert out == {
-        "events": n, "beads": 5, "malformed_lines": 0, "unknown_ops": 0,
+        "events": n, "beads": 5, "malformed_lines": 0, "torn_batches": 0, "unknown_ops": 0,
         "bytes": events_path.stat().st_size,
     }  # fmt: skip
     assert bd.new_events(n) == [], "rebuild logs nothing"

@@ -193,3 +193,48 @@ def test_a_batch_is_one_write_and_all_or_nothing(tmp_path: Path) -> None:
         pass
     assert store.paths.events.stat().st_size == size
     assert store.get(bead_id)["title"] == "batch"  # type: ignore[index]
+
+
+def _batch_lines(store: BeadsStore, bead_id: str, titles: list[str]) -> list[bytes]:
+    """Commit one multi-event batch and return its log lines (then cut them from the log)."""
+    size = store.paths.events.stat().st_size
+    with store.transaction("overseer") as tx:
+        for title in titles:
+            tx.emit("update", bead_id, {"set": {"title": title}})
+    data = store.paths.events.read_bytes()
+    with store.paths.events.open("r+b") as handle:
+        handle.truncate(size)
+    return data[size:].splitlines(keepends=True)
+
+
+def test_a_batch_still_being_written_is_not_applied_until_complete(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    bead_id = _create(store, "before")
+    lines = _batch_lines(store, bead_id, ["one", "two", "three"])
+    assert all(orjson.loads(line)["batch"]["size"] == 3 for line in lines)
+    with store.paths.events.open("ab") as handle:
+        handle.write(lines[0] + lines[1])
+    reader = _reopen(tmp_path)
+    assert reader.get(bead_id)["title"] == "before"  # type: ignore[index]
+    with store.paths.events.open("ab") as handle:
+        handle.write(lines[2])
+    reader.projection.catch_up()
+    assert reader.get(bead_id)["title"] == "three"  # type: ignore[index]
+
+
+def test_a_torn_batch_in_a_merged_log_is_skipped_and_reported(tmp_path: Path) -> None:
+    clock = FixedClock()
+    store = _store(tmp_path, clock)
+    bead_id = _create(store, "start")
+    clock.advance(1)
+    torn = _batch_lines(store, bead_id, ["torn one", "torn two"])
+    clock.advance(1)
+    whole = _batch_lines(store, bead_id, ["whole one", "whole two"])
+    head = store.paths.events.read_bytes()
+    # a clone's later event first, then the complete batch, then the torn one's first line
+    store.paths.events.write_bytes(head + whole[1] + whole[0] + torn[0] + b"{broken\n")
+    problems: list[str] = []
+    merged = _reopen(tmp_path, problems)
+    assert merged.get(bead_id)["title"] == "whole two"  # type: ignore[index]
+    assert any(":4: torn batch: 1 of 2 events" in problem for problem in problems), problems
+    assert any(":5: invalid JSON" in problem for problem in problems), problems
