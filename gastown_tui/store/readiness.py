@@ -1,88 +1,83 @@
-"""Ready and blocked work, computed in SQL from the rules of `core.dependency_rules` (DESIGN §3).
+"""Ready and blocked work: `core.hold_rule` over edges read from the projection (DESIGN §3).
 
 Ready = open, not pinned, not a wisp, not deferred, not an infrastructure type, and not held.
-Held = directly blocked (a blocking edge to a bead that is neither closed nor a tombstone), or
-deferred, or a descendant through parent edges (up to depth 50) of a held bead.
-An edge to an id this store does not hold cannot be resolved and does not block.
+`ready` walks the candidates in order (priority, created_at, id) and asks the rule about each,
+fetching edges bead by bead, so it stops as soon as it has its limit; `blocked` and the counts
+fetch every edge at once.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from gastown_tui.core.dependency_rules import (
-    ANCESTOR_DEPTH_LIMIT,
-    BLOCKING_TYPES,
-    NON_WORK_TYPES,
-    PARENT_TYPES,
-)
+from gastown_tui.core.dependency_rules import NON_WORK_TYPES
+from gastown_tui.core.hold_rule import Edge, HoldRule
 from gastown_tui.store import json_codec
 
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-
-
-_HELD = f"""
-WITH RECURSIVE
-direct(id) AS (
-    SELECT DISTINCT d.issue_id FROM deps d JOIN beads t ON t.id = d.depends_on_id
-    WHERE d.type IN ({_sql_list(BLOCKING_TYPES)}) AND t.status != 'closed' AND t.tombstone = 0
-),
-deferred(id) AS (
-    SELECT id FROM beads
-    WHERE tombstone = 0 AND status != 'closed'
-      AND (status = 'deferred' OR (defer_key IS NOT NULL AND defer_key > :now))
-),
-held(id, depth, origin) AS (
-    SELECT id, 0, id FROM direct
-    UNION
-    SELECT id, 0, id FROM deferred
-    UNION
-    SELECT d.issue_id, h.depth + 1, h.origin FROM deps d JOIN held h ON d.depends_on_id = h.id
-    WHERE d.type IN ({_sql_list(PARENT_TYPES)}) AND h.depth < {ANCESTOR_DEPTH_LIMIT}
+_EDGE_COLUMNS = (
+    "d.type, d.depends_on_id, t.status, t.tombstone, "
+    "CASE WHEN t.status != 'closed' AND t.tombstone = 0 "
+    "AND (t.status = 'deferred' OR (t.defer_key IS NOT NULL AND t.defer_key > :now)) "
+    "THEN 1 ELSE 0 END"
 )
-"""
-
-_READY = (
-    _HELD
-    + f"""
-SELECT b.record FROM beads b
-WHERE b.status = 'open' AND b.pinned = 0 AND b.ephemeral = 0 AND b.tombstone = 0
-  AND b.issue_type NOT IN ({_sql_list(NON_WORK_TYPES)})
-  AND (b.defer_key IS NULL OR b.defer_key <= :now)
-  AND b.id NOT IN (SELECT id FROM held)
-ORDER BY b.priority, b.created_key, b.id
-LIMIT :limit
-"""
+_EDGES_OF = (
+    f"SELECT {_EDGE_COLUMNS} FROM deps d LEFT JOIN beads t ON t.id = d.depends_on_id "
+    "WHERE d.issue_id = :bead"
 )
-
-_HELD_ROWS = (
-    _HELD
-    + """
-SELECT h.id, h.depth, h.origin FROM held h JOIN beads b ON b.id = h.id
-WHERE b.status != 'closed' AND b.tombstone = 0
-ORDER BY h.id, h.depth
-"""
+_ALL_EDGES = (
+    f"SELECT d.issue_id, {_EDGE_COLUMNS} FROM deps d LEFT JOIN beads t ON t.id = d.depends_on_id"
 )
-
-_DIRECT_BLOCKERS = f"""
-SELECT d.issue_id, d.depends_on_id, d.type FROM deps d JOIN beads t ON t.id = d.depends_on_id
-WHERE d.type IN ({_sql_list(BLOCKING_TYPES)}) AND t.status != 'closed' AND t.tombstone = 0
-ORDER BY d.issue_id, d.depends_on_id
+_NON_WORK = ", ".join(f"'{kind}'" for kind in NON_WORK_TYPES)
+_CANDIDATES = f"""
+SELECT id, record FROM beads INDEXED BY beads_status
+WHERE status = 'open' AND pinned = 0 AND ephemeral = 0 AND tombstone = 0
+  AND issue_type NOT IN ({_NON_WORK})
+  AND (defer_key IS NULL OR defer_key <= :now)
+ORDER BY priority, created_key, id
 """
+
+
+def _edge(row: Sequence[Any]) -> Edge:
+    dep_type, target, status, tombstone, deferred = row
+    return Edge(dep_type, target, status, bool(tombstone), bool(deferred))
+
+
+def _rule_fetching_each(connection: sqlite3.Connection, now: str) -> HoldRule:
+    def edges_of(bead_id: str) -> list[Edge]:
+        rows = connection.execute(_EDGES_OF, {"now": now, "bead": bead_id}).fetchall()
+        return [_edge(row) for row in rows]
+
+    return HoldRule(edges_of)
+
+
+def _rule_fetching_all(connection: sqlite3.Connection, now: str) -> HoldRule:
+    graph: dict[str, list[Edge]] = {}
+    for row in connection.execute(_ALL_EDGES, {"now": now}):
+        graph.setdefault(row[0], []).append(_edge(row[1:]))
+    return HoldRule(lambda bead_id: graph.get(bead_id, ()))
+
+
+def _ready(connection: sqlite3.Connection, rule: HoldRule, now: str) -> Iterator[bytes]:
+    for bead_id, blob in connection.execute(_CANDIDATES, {"now": now}):
+        if rule.hold(bead_id) is None:
+            yield blob
 
 
 def ready(connection: sqlite3.Connection, now: str, limit: int = -1) -> list[dict[str, Any]]:
-    """Ready beads in order: priority, then created_at, then id."""
-    rows = connection.execute(_READY, {"now": now, "limit": limit}).fetchall()
-    return [json_codec.loads(row[0]) for row in rows]
+    """Ready beads in order: priority, then created_at, then id (`limit` < 0: all)."""
+    found = []
+    for blob in _ready(connection, _rule_fetching_each(connection, now), now):
+        if 0 <= limit <= len(found):
+            break
+        found.append(json_codec.loads(blob))
+    return found
 
 
 def count_ready(connection: sqlite3.Connection, now: str) -> int:
-    return len(connection.execute(_READY, {"now": now, "limit": -1}).fetchall())
+    return sum(1 for _ in _ready(connection, _rule_fetching_all(connection, now), now))
 
 
 @dataclass
@@ -90,7 +85,7 @@ class BlockedBead:
     """A bead that cannot start: its own blockers, or the held ancestor it inherits from."""
 
     bead_id: str
-    blocked_by: list[str] = field(default_factory=list)
+    blocked_by: list[str]
     inherited_from: str | None = None
 
     @property
@@ -99,16 +94,13 @@ class BlockedBead:
 
 
 def blocked(connection: sqlite3.Connection, now: str) -> list[BlockedBead]:
-    """Every open bead that is blocked, directly or through an ancestor (not merely deferred)."""
-    direct: dict[str, list[str]] = {}
-    for issue_id, blocker, _ in connection.execute(_DIRECT_BLOCKERS):
-        direct.setdefault(issue_id, []).append(blocker)
-    result: dict[str, BlockedBead] = {}
-    for bead_id, depth, origin in connection.execute(_HELD_ROWS, {"now": now}):
-        if bead_id in result:
-            continue
-        if bead_id in direct:
-            result[bead_id] = BlockedBead(bead_id, direct[bead_id])
-        elif depth > 0:
-            result[bead_id] = BlockedBead(bead_id, [], origin)
-    return sorted(result.values(), key=lambda item: item.bead_id)
+    """Every bead not closed that is held, directly or through an ancestor."""
+    rule = _rule_fetching_all(connection, now)
+    found = []
+    for (bead_id,) in connection.execute(
+        "SELECT id FROM beads WHERE status != 'closed' AND tombstone = 0 ORDER BY id"
+    ):
+        hold = rule.hold(bead_id)
+        if hold is not None:
+            found.append(BlockedBead(bead_id, list(hold.blockers), hold.inherited_from))
+    return found

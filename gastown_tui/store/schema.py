@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _TABLES = """
 CREATE TABLE beads (
@@ -32,10 +32,9 @@ CREATE TABLE beads (
     generation INTEGER NOT NULL,
     history TEXT NOT NULL DEFAULT ''  -- log byte offsets of this bead's events, comma-separated
 );
-CREATE INDEX beads_status ON beads(status, priority, created_key);
+CREATE INDEX beads_status ON beads(status, priority, created_key, id);
 CREATE INDEX beads_assignee ON beads(assignee, status);
 CREATE INDEX beads_type ON beads(issue_type);
-CREATE INDEX beads_generation ON beads(generation);
 CREATE TABLE deps (
     issue_id TEXT NOT NULL,
     depends_on_id TEXT NOT NULL,
@@ -84,10 +83,9 @@ _ALL_TABLES = ("beads", "deps", "labels", "events", "problems", "position", "sea
 
 # Index builds are deferred during a full rebuild and re-created after the bulk insert.
 REBUILD_INDEXES = {
-    "beads_status": "CREATE INDEX beads_status ON beads(status, priority, created_key)",
+    "beads_status": "CREATE INDEX beads_status ON beads(status, priority, created_key, id)",
     "beads_assignee": "CREATE INDEX beads_assignee ON beads(assignee, status)",
     "beads_type": "CREATE INDEX beads_type ON beads(issue_type)",
-    "beads_generation": "CREATE INDEX beads_generation ON beads(generation)",
     "deps_issue": "CREATE INDEX deps_issue ON deps(issue_id)",
     "deps_target": "CREATE INDEX deps_target ON deps(depends_on_id)",
     "labels_issue": "CREATE INDEX labels_issue ON labels(issue_id)",
