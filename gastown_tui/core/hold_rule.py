@@ -85,7 +85,10 @@ class HoldRule:
                 above = self.hold(edge.target)
                 origin = (above.inherited_from or edge.target) if above else None
                 candidate = Hold((), origin, above.depth + 1) if above else None
-            if candidate and candidate.depth <= ANCESTOR_DEPTH_LIMIT:
-                if nearest is None or candidate.depth < nearest.depth:
-                    nearest = candidate
+            if (
+                candidate
+                and candidate.depth <= ANCESTOR_DEPTH_LIMIT
+                and (nearest is None or candidate.depth < nearest.depth)
+            ):
+                nearest = candidate
         return nearest

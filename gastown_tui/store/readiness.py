@@ -68,7 +68,7 @@ def _ready(connection: sqlite3.Connection, rule: HoldRule, now: str) -> Iterator
 
 def ready(connection: sqlite3.Connection, now: str, limit: int = -1) -> list[dict[str, Any]]:
     """Ready beads in order: priority, then created_at, then id (`limit` < 0: all)."""
-    found = []
+    found: list[dict[str, Any]] = []
     for blob in _ready(connection, _rule_fetching_each(connection, now), now):
         if 0 <= limit <= len(found):
             break
