@@ -12,7 +12,6 @@ from gastown_tui.cli.text_input import read_text
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import InvalidNameError, check_name
-from gastown_tui.core.record import Record
 from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
 
@@ -274,7 +273,7 @@ def cmd_comment_add(ctx: CommandContext) -> None:
 
 
 def _import_file(ctx: CommandContext, path: Path) -> dict[str, Any]:
-    from gastown_tui.store.issues_import import read_issues_file
+    from gastown_tui.store.issues_import import import_records, read_issues_file
 
     try:
         parsed = read_issues_file(path)
@@ -282,21 +281,7 @@ def _import_file(ctx: CommandContext, path: Path) -> dict[str, Any]:
         raise CommandError(f"cannot read {path}: {error.strerror}") from error
     for line in parsed.problem_lines():
         ctx.warn(line)
-    store = ctx.store
-    with store.transaction(ctx.actor) as tx:
-        existing = {row[0] for row in store.connection.execute("SELECT id FROM beads")}
-        tx.cache.absent.update(r["id"] for r in parsed.records if r["id"] not in existing)
-        latest: dict[str, Record] = {}
-        items = []
-        for record in parsed.records:
-            bead_id = record["id"]
-            current = latest[bead_id] if bead_id in latest else tx.get(bead_id)
-            if current == record:
-                continue
-            latest[bead_id] = record
-            items.append((ev.IMPORT, bead_id, {"record": record}))
-        tx.emit_many(items)
-        changed = len(items)
+    changed = import_records(ctx.store, ctx.actor, parsed.records)
     return {"path": str(path), "imported": changed, "unchanged": len(parsed.records) - changed,
             "skipped": len(parsed.problems), "problems": parsed.problem_lines()}  # fmt: skip
 

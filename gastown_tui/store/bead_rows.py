@@ -12,17 +12,20 @@ from gastown_tui.core.timestamps import sort_key
 from gastown_tui.store.json_codec import dumps
 
 BEAD_COLUMNS = (
-    "id, record, title, status, priority, issue_type, assignee, created_key, updated_key, "
-    "closed_key, defer_key, ephemeral, pinned, tombstone, rig, prefix, comment_count, generation"
+    "id, record, title, status, priority, issue_type, assignee, created_key, closed_key, "
+    "defer_key, ephemeral, pinned, tombstone, rig, prefix, comment_count, generation"
 )
+_INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}, history) VALUES ({','.join('?' * 18)})"
+# An update keeps the bead's history and appends the offsets of its new events.
 _UPSERT = (
-    f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-    "ON CONFLICT(id) DO UPDATE SET "
+    f"{_INSERT} ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(
         f"{column.strip()} = excluded.{column.strip()}" for column in BEAD_COLUMNS.split(",")[1:]
     )
+    + ", history = CASE WHEN excluded.history = '' THEN beads.history "
+    "WHEN beads.history = '' THEN excluded.history "
+    "ELSE beads.history || ',' || excluded.history END"
 )
-_INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}, history) VALUES ({','.join('?' * 19)})"
 
 
 def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ...]:
@@ -38,7 +41,6 @@ def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ..
         rec.type_of(record),
         assignee if isinstance(assignee, str) and assignee else None,
         sort_key(record.get("created_at")),
-        sort_key(record.get("updated_at")),
         sort_key(record.get("closed_at")),
         sort_key(record.get("defer_until")),
         int(rec.is_ephemeral(record)),
@@ -72,33 +74,37 @@ def write_beads(
     *,
     fresh: bool = False,
     histories: Mapping[str, list[int]] | None = None,
+    previous: Mapping[str, rec.Record] | None = None,
 ) -> None:
     """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows.
 
     `histories` holds the log offsets of newly applied events per bead: a fresh insert stores
-    them, an update appends them to what the bead already has.
+    them, an update appends them. `previous` (the records as they were read) lets an update
+    leave alone the dependency and label rows of beads whose edges and labels did not change.
     """
     histories = histories or {}
+    previous = previous or {}
     beads: list[tuple[Any, ...]] = []
     deps: list[tuple[str, str, str]] = []
     labels: list[tuple[str, str]] = []
-    ids: list[tuple[str]] = []
+    stale_deps: list[tuple[str]] = []
+    stale_labels: list[tuple[str]] = []
     for bead_id, record in records:
         row = bead_row(bead_id, record, generation)
-        if fresh:
-            row = (*row, ",".join(map(str, histories.get(bead_id, ()))))
-        beads.append(row)
-        deps.extend(dep_rows(bead_id, record))
-        labels.extend(label_rows(bead_id, record))
-        ids.append((bead_id,))
+        beads.append((*row, ",".join(map(str, histories.get(bead_id, ())))))
+        before = previous.get(bead_id)
+        if fresh or before is None or before.get("dependencies") != record.get("dependencies"):
+            deps.extend(dep_rows(bead_id, record))
+            stale_deps.append((bead_id,))
+        if fresh or before is None or before.get("labels") != record.get("labels"):
+            labels.extend(label_rows(bead_id, record))
+            stale_labels.append((bead_id,))
     if not fresh:
-        connection.executemany("DELETE FROM deps WHERE issue_id = ?", ids)
-        connection.executemany("DELETE FROM labels WHERE issue_id = ?", ids)
+        connection.executemany("DELETE FROM deps WHERE issue_id = ?", stale_deps)
+        connection.executemany("DELETE FROM labels WHERE issue_id = ?", stale_labels)
     connection.executemany(_INSERT if fresh else _UPSERT, beads)
     connection.executemany("INSERT INTO deps VALUES (?,?,?)", deps)
     connection.executemany("INSERT INTO labels VALUES (?,?)", labels)
-    if not fresh:
-        append_history(connection, histories)
 
 
 def append_history(connection: sqlite3.Connection, histories: Mapping[str, list[int]]) -> None:

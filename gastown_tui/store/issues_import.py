@@ -10,8 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gastown_tui.core.events import IMPORT
 from gastown_tui.core.record import EXPORT_ONLY_KEYS, Record, strip_export_only
 from gastown_tui.store import json_codec
+from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.gc_pause import paused_garbage_collection
+
+IMPORT_BATCH = 10_000  # records per transaction: bounded memory, and a re-run skips what landed
 
 BOM = b"\xef\xbb\xbf"
 
@@ -70,3 +75,32 @@ def read_issues_file(path: Path) -> IssuesFile:
 def _short(message: str) -> str:
     first = message.splitlines()[0] if message else "unreadable"
     return first[:160]
+
+
+def import_records(store: BeadsStore, actor: str, records: list[Record]) -> int:
+    """Log an `import` event for every record that differs from the store's; the count.
+
+    Large imports go in batches of IMPORT_BATCH records, each one atomic; importing the same
+    file again changes nothing, so an interrupted import is finished by running it again.
+    """
+    changed = 0
+    with paused_garbage_collection():
+        for start in range(0, len(records), IMPORT_BATCH):
+            changed += _import_batch(store, actor, records[start : start + IMPORT_BATCH])
+    return changed
+
+
+def _import_batch(store: BeadsStore, actor: str, records: list[Record]) -> int:
+    with store.transaction(actor) as tx:
+        tx.cache.preload(record["id"] for record in records)
+        latest: dict[str, Record] = {}
+        items = []
+        for record in records:
+            bead_id = record["id"]
+            current = latest[bead_id] if bead_id in latest else tx.get(bead_id)
+            if current == record:
+                continue
+            latest[bead_id] = record
+            items.append((IMPORT, bead_id, {"record": record}))
+        tx.emit_many(items)
+    return len(items)

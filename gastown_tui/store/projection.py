@@ -10,6 +10,7 @@ a full rebuild, which sorts and de-duplicates when it has to.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_rows import append_history, write_beads
 from gastown_tui.store.event_log import EventLog, line_hash
+from gastown_tui.store.gc_pause import paused_garbage_collection
 from gastown_tui.store.log_fold import (
     FEED_WINDOW,
     EventRow,
@@ -63,23 +65,32 @@ class RecordCache:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.records: dict[str, Record] = {}
+        self.loaded: dict[str, Record] = {}  # each record as read, before any event of this batch
         self.dirty: set[str] = set()
-        self.absent: set[str] = set()  # ids known not to be in the projection (bulk import)
+        self.absent: set[str] = set()  # ids known not to be in the projection
         self.stored: set[str] = set()  # ids known to have a row in the projection
 
     def get(self, bead_id: str) -> Record | None:
         if bead_id not in self.records:
             if bead_id in self.absent:
                 return None
-            row = self.connection.execute(
-                "SELECT record FROM beads WHERE id = ?", (bead_id,)
-            ).fetchone()
-            if row is None:
-                self.absent.add(bead_id)
-                return None
-            self.records[bead_id] = json_codec.loads(row[0])
-            self.stored.add(bead_id)
-        return self.records[bead_id]
+            self.preload([bead_id])
+        return self.records.get(bead_id)
+
+    def preload(self, bead_ids: Iterable[str]) -> None:
+        """Read many records in a few queries (a tail of events touches thousands of beads)."""
+        wanted = [i for i in set(bead_ids) if i not in self.records and i not in self.absent]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.connection.execute(
+                f"SELECT id, record FROM beads WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            for bead_id, blob in rows:
+                record = json_codec.loads(blob)
+                self.records[bead_id] = record
+                self.loaded[bead_id] = dict(record)
+                self.stored.add(bead_id)
+            self.absent.update(set(chunk) - {row[0] for row in rows})
 
     def touch(self, bead_id: str) -> None:
         """Load `bead_id` if it exists, and mark it to be written back."""
@@ -91,7 +102,7 @@ class RecordCache:
         return apply_event(self.records, event)
 
     def flush(self, generation: int, histories: dict[str, list[int]] | None = None) -> None:
-        """Write dirty records: new ones in bulk with their history, known ones as upserts.
+        """Write dirty records: new ones in bulk, known ones as upserts, with their history.
 
         `histories` (log offsets of events per bead) is given once, when the batch's place in
         the log is known; beads written earlier in the batch get theirs appended then.
@@ -105,7 +116,9 @@ class RecordCache:
                         fresh=True, histories=histories)  # fmt: skip
         if known:
             write_beads(self.connection, ((i, self.records[i]) for i in known), generation,
-                        histories={i: histories[i] for i in known if i in histories})  # fmt: skip
+                        histories=histories, previous=self.loaded)  # fmt: skip
+        for bead in present:
+            self.loaded[bead] = dict(self.records[bead])
         self.stored.update(new)
         if histories:
             rest = {b: o for b, o in histories.items() if b not in self.dirty and b in self.stored}
@@ -190,6 +203,7 @@ class Projection:
         fold.end, fold.line_count = position.offset, position.line_count
         next_number = position.line_count + 1
         for base, data in self.log.complete_chunks(position.offset):
+            cache.preload(_bead_ids(data))
             fold.add_chunk(data, base, next_number)
             next_number += data.count(b"\n")
         fold.finish(locked=locked)
@@ -244,7 +258,8 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            fold = self._fold_in_file_order(locked=locked)
+            with paused_garbage_collection():
+                fold = self._fold_in_file_order(locked=locked)
         except OutOfOrderError:
             fold = LogFold({}, ("", ""), require_order=False)
             fold_sorted(fold, self._all_lines(), locked=locked)
@@ -283,3 +298,19 @@ class Projection:
                 lines.append((text, start, len(lines) + 1))
                 start += len(text) + 1
         return lines
+
+
+def _bead_ids(data: bytes) -> set[str]:
+    """The beads that the lines of `data` name, found without parsing each line twice."""
+    found: set[str] = set()
+    marker = b'"bead":"'
+    position = data.find(marker)
+    while position >= 0:
+        start = position + len(marker)
+        end = data.find(b'"', start)
+        if end < 0:
+            break
+        with contextlib.suppress(UnicodeDecodeError):
+            found.add(data[start:end].decode())
+        position = data.find(marker, end)
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _TABLES = """
 CREATE TABLE beads (
@@ -20,7 +20,6 @@ CREATE TABLE beads (
     issue_type TEXT NOT NULL,
     assignee TEXT,
     created_key TEXT,
-    updated_key TEXT,
     closed_key TEXT,
     defer_key TEXT,
     ephemeral INTEGER NOT NULL,
@@ -94,14 +93,32 @@ REBUILD_INDEXES = {
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open the projection (autocommit mode: transactions are explicit), creating it if needed."""
+    """Open the projection (autocommit mode: transactions are explicit), creating it if needed.
+
+    The projection is a cache of the log, so it trades durability for speed: no fsync
+    (`synchronous = OFF`; a killed process loses nothing, since the OS holds its writes). If a
+    power cut ever leaves the file corrupt, it is deleted and rebuilt from the log.
+    """
+    try:
+        return _open(path)
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError):
+            raise  # locked, busy, unreadable directory: not corruption
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return _open(path)
+
+
+def _open(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, timeout=120.0)
     connection.execute("PRAGMA busy_timeout = 120000")
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA synchronous = OFF")
+    connection.execute("PRAGMA cache_size = -131072")
     if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         _create(connection)
+    connection.execute("SELECT offset FROM position").fetchone()
     return connection
 
 
