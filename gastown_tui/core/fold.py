@@ -22,25 +22,24 @@ def apply_event(beads: Beads, event: ev.Event) -> bool:
     if handler is None:
         return event["op"] in ev.NON_BEAD_OPS
     data = event.get("data")
-    handler(beads, event, data if type(data) is dict else {})
+    handler(beads, event.get("bead") or "", event, data if type(data) is dict else {})
     return True
 
 
-def _import(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+def _import(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
     record = data.get("record")
-    beads[event.get("bead", "")] = dict(record) if type(record) is dict else {}
+    beads[bead_id] = dict(record) if type(record) is dict else {}
 
 
-def _create(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
+def _create(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
     incoming = data.get("record")
     incoming = dict(incoming) if type(incoming) is dict else {}
-    bead_id = event.get("bead", "")
     existing = beads.get(bead_id)
     beads[bead_id] = {**existing, **incoming} if existing else incoming
 
 
-def _fields(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
-    record = beads.get(event.get("bead", ""))
+def _fields(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(bead_id)
     if record is None:
         return  # an edit to a bead this store never saw: nothing to change
     assignments = data.get("set")
@@ -71,8 +70,8 @@ def _change_metadata(record: Record, changes: dict[str, Any]) -> None:
         record.pop("metadata", None)
 
 
-def _label(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
-    record = beads.get(event.get("bead", ""))
+def _label(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(bead_id)
     if record is None:
         return
     current = record.get("labels")
@@ -91,8 +90,8 @@ def _label(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
     record["updated_at"] = event["ts"]
 
 
-def _dependency(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
-    record = beads.get(event.get("bead", ""))
+def _dependency(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(bead_id)
     if record is None:
         return
     dependency = data.get("dependency") if event["op"] == ev.DEP_ADD else None
@@ -113,8 +112,8 @@ def _dependency(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
     record["updated_at"] = event["ts"]
 
 
-def _comment(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
-    record = beads.get(event.get("bead", ""))
+def _comment(beads: Beads, bead_id: str, event: ev.Event, data: dict[str, Any]) -> None:
+    record = beads.get(bead_id)
     comment = data.get("comment")
     if record is None or type(comment) is not dict:
         return
@@ -126,7 +125,7 @@ def _comment(beads: Beads, event: ev.Event, data: dict[str, Any]) -> None:
     record["updated_at"] = event["ts"]
 
 
-Handler = Callable[[Beads, ev.Event, dict[str, Any]], None]
+Handler = Callable[[Beads, str, ev.Event, dict[str, Any]], None]
 # The handler of each bead-changing op (the projection's rebuild loop dispatches through it).
 HANDLERS: dict[str, Handler] = {
     ev.IMPORT: _import,

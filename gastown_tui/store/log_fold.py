@@ -95,45 +95,71 @@ class LogFold:
     def add_chunk(self, data: bytes, base: int, first_number: int) -> None:
         """Every line of `data` (which ends in a newline), starting at byte `base`.
 
-        The hot loop of a rebuild: one pass, locals, the common case checked inline.
+        The hot loop of a rebuild: one pass, locals, the common case checked inline; the
+        settled position is written once per chunk unless a batch or a problem needs it.
         """
         loads = orjson.loads
         apply = self.apply
         start = base
         number = first_number - 1
+        settled = False
         for text in data.split(b"\n")[:-1]:
             number += 1
             line_start = start
             start += len(text) + 1
             try:
                 event = loads(text)
+                ts, event_id, op, bead = (
+                    event["ts"],
+                    event["id"],
+                    event["op"],
+                    event.get("bead", ""),
+                )
                 valid = (
-                    type(event["ts"]) is str and type(event["id"]) is str
-                    and type(event["op"]) is str and type(event.get("bead", "")) is str
-                    and event["ts"] != "" and event["id"] != ""
+                    type(ts) is str and type(event_id) is str and type(op) is str
+                    and type(bead) is str and ts != "" and event_id != ""
                 )  # fmt: skip
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
                 valid = False
-            if not valid:
-                if not text or text.isspace():
-                    if not self.pending:
-                        self._settle(start, line_start, text, number)
-                    continue
-                event, problem = parse_event(text)
-                if event is None:
-                    self._tear()
-                    self.problems.append((number, str(problem)))
-                    self._settle(start, line_start, text, number)
-                    continue
-            if self.pending or "batch" in event:
-                self._batch_line(event, line_start, number, text)
+            if valid and not self.pending and "batch" not in event:
+                apply(event, line_start, ts, event_id, op, bead)
+                settled = False
                 continue
-            apply(event, line_start)
-            self.end = start
-            self.last_line = (line_start, text)
-            self.line_count = number
+            if settled is False and number > first_number:
+                self._settle(line_start, *self._previous_line(data, base, line_start), number - 1)
+            settled = True
+            if not valid:
+                self._irregular_line(text, line_start, number)
+            else:
+                self._batch_line(event, line_start, number, text)
+        if not settled and number >= first_number:
+            self._settle(start, *self._previous_line(data, base, start), number)
+
+    @staticmethod
+    def _previous_line(data: bytes, base: int, end: int) -> tuple[int, bytes]:
+        """(start, text) of the line of `data` that ends just before byte `end` of the log."""
+        stop = end - base - 1
+        begin = data.rfind(b"\n", 0, stop) + 1
+        return base + begin, data[begin:stop]
+
+    def _irregular_line(self, text: bytes, start: int, number: int) -> None:
+        """A blank line, or one that is not a usable event (or needs the slow parser)."""
+        end = start + len(text) + 1
+        if not text or text.isspace():
+            if not self.pending:
+                self._settle(end, start, text, number)
+            return
+        event, problem = parse_event(text)
+        if event is None:
+            self._tear()
+            self.problems.append((number, str(problem)))
+            self._settle(end, start, text, number)
+        else:
+            self._batch_line(event, start, number, text)
 
     def _settle(self, end: int, start: int, text: bytes, number: int) -> None:
+        if end <= self.end:
+            return
         self.end = end
         self.last_line = (start, text)
         self.line_count = number
@@ -143,14 +169,14 @@ class LogFold:
         if self.pending and batch != self.pending_batch:
             self._tear()
         if batch is None:
-            self.apply(event, start)
+            self.apply_event(event, start)
             self._settle(start + len(text) + 1, start, text, number)
             return
         self.pending_batch = batch
         self.pending.append((event, start, number, text))
         if len(self.pending) == batch[1]:
             for member, member_start, _, _ in self.pending:
-                self.apply(member, member_start)
+                self.apply_event(member, member_start)
             self.pending = []
             self._settle(start + len(text) + 1, start, text, number)
 
@@ -169,24 +195,26 @@ class LogFold:
         if locked:
             self._tear()
 
-    def apply(self, event: Event, start: int) -> None:
+    def apply_event(self, event: Event, start: int) -> None:
         """Apply one valid event that sits at byte `start` of the log."""
-        ts, event_id = event["ts"], event["id"]
+        self.apply(event, start, event["ts"], event["id"], event["op"], event.get("bead") or "")
+
+    def apply(self, event: Event, start: int, ts: str, event_id: str, op: str, bead: str) -> None:
+        """`apply_event` with the event's keys already read (the hot loop has them)."""
         watermark_ts, watermark_id = self.watermark
         if ts > watermark_ts or (ts == watermark_ts and event_id > watermark_id):
             self.watermark = (ts, event_id)
         elif self.require_order:
             raise OutOfOrderError((ts, event_id))
-        bead = event.get("bead") or ""
-        if self.load is not None and bead:
+        if bead and self.load is not None:
             self.load(bead)
-        handler = HANDLERS.get(event["op"])
+        handler = HANDLERS.get(op)
         if handler is None:
-            if event["op"] not in NON_BEAD_OPS:
+            if op not in NON_BEAD_OPS:
                 self.unknown += 1
         else:
             data = event.get("data")
-            handler(self.beads, event, data if type(data) is dict else {})
+            handler(self.beads, bead, event, data if type(data) is dict else {})
         if bead:
             offsets = self.history.get(bead)
             if offsets is None:
@@ -233,7 +261,7 @@ def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]], *, locked: b
     for event, start, _ in parsed:
         batch = batch_of(event)
         if batch is None or batch[0] not in incomplete:
-            fold.apply(event, start)
+            fold.apply_event(event, start)
     cut = len(lines)
     if in_flight is not None:
         cut = min(number for _, _, number in groups[in_flight]) - 1
