@@ -238,3 +238,15 @@ def test_a_torn_batch_in_a_merged_log_is_skipped_and_reported(tmp_path: Path) ->
     assert merged.get(bead_id)["title"] == "whole two"  # type: ignore[index]
     assert any(":4: torn batch: 1 of 2 events" in problem for problem in problems), problems
     assert any(":5: invalid JSON" in problem for problem in problems), problems
+
+
+def test_a_corrupt_projection_is_rebuilt_from_the_log(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    bead_id = _create(store, "survives")
+    store.close()
+    database = tmp_path / ".beads" / "beads.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(b"this is not a database" * 300)
+    reopened = _reopen(tmp_path)
+    assert reopened.get(bead_id)["title"] == "survives"  # type: ignore[index]
