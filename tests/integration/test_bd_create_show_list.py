@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bd_helpers import only_event, refused
+
 if TYPE_CHECKING:
     from conftest import BdRunner
 
@@ -20,24 +22,6 @@ ESC = b"\x1b"
 def stored(view: dict[str, Any]) -> dict[str, Any]:
     """A `--json` record without the keys computed for output."""
     return {key: value for key, value in view.items() if key not in COMPUTED}
-
-
-def only_event(bd: BdRunner, since: int) -> dict[str, Any]:
-    events = bd.new_events(since)
-    assert len(events) == 1, events
-    return events[0]
-
-
-def refused(bd: BdRunner, *args: str, code: int = 1, input: bytes | None = None) -> str:
-    """Run a command that must be refused with `code`, log nothing, and say why on stderr."""
-    before = bd.events()
-    result = bd(*args, check=False, input=input)
-    assert result.returncode == code, (args, result.returncode, result.stderr)
-    assert result.stderr.startswith("bd: ") or "error:" in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.stdout == ""
-    assert bd.events() == before, f"refused command {args} logged events"
-    return result.stderr
 
 
 def ids(result: Any) -> list[str]:
