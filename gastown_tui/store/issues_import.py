@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gastown_tui.core.events import IMPORT
-from gastown_tui.core.record import EXPORT_ONLY_KEYS, Record, strip_export_only
+from gastown_tui.core.record import EXPORT_ONLY_KEYS, Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.gc_pause import paused_garbage_collection
@@ -66,8 +66,8 @@ def read_issues_file(path: Path) -> IssuesFile:
         if problem:
             result.problems.append((number, problem))
             continue
-        if any(key in value for key in EXPORT_ONLY_KEYS):
-            value = strip_export_only(value)
+        for key in EXPORT_ONLY_KEYS:  # the dict is freshly parsed: drop them in place
+            value.pop(key, None)
         result.records.append(value)
     return result
 

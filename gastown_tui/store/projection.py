@@ -249,6 +249,15 @@ class Projection:
     # -- full rebuild -------------------------------------------------------------------------
 
     def rebuild_in_transaction(self, *, locked: bool) -> Position:
+        """Replay the whole log into empty tables (the bulk path: indexes built afterwards).
+
+        No GC pass runs meanwhile: a million short-lived objects would trigger many full passes
+        over the 100,000s of live records, and none of them holds a cycle.
+        """
+        with paused_garbage_collection():
+            return self._rebuild(locked=locked)
+
+    def _rebuild(self, *, locked: bool) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):
             self.connection.execute(f"DELETE FROM {table}")
         for index in REBUILD_INDEXES:
@@ -258,8 +267,7 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            with paused_garbage_collection():
-                fold = self._fold_in_file_order(locked=locked)
+            fold = self._fold_in_file_order(locked=locked)
         except OutOfOrderError:
             fold = LogFold({}, ("", ""), require_order=False)
             fold_sorted(fold, self._all_lines(), locked=locked)
