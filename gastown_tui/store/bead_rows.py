@@ -15,6 +15,10 @@ BEAD_COLUMNS = (
     "id, record, title, status, priority, issue_type, assignee, created_key, closed_key, "
     "defer_key, ephemeral, pinned, tombstone, rig, prefix, comment_count, generation"
 )
+COLUMN_NAMES = tuple(column.strip() for column in BEAD_COLUMNS.split(","))
+_APPEND_HISTORY = (
+    "history = CASE WHEN ? = '' THEN history WHEN history = '' THEN ? ELSE history || ',' || ? END"
+)
 _INSERT = f"INSERT INTO beads ({BEAD_COLUMNS}, history) VALUES ({','.join('?' * 18)})"
 # An update keeps the bead's history and appends the offsets of its new events.
 _UPSERT = (
@@ -75,23 +79,37 @@ def write_beads(
     fresh: bool = False,
     histories: Mapping[str, list[int]] | None = None,
     previous: Mapping[str, rec.Record] | None = None,
+    stored_rows: dict[str, tuple[Any, ...]] | None = None,
 ) -> None:
     """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows.
 
     `histories` holds the log offsets of newly applied events per bead: a fresh insert stores
     them, an update appends them. `previous` (the records as they were read) lets an update
-    leave alone the dependency and label rows of beads whose edges and labels did not change.
+    leave alone the dependency and label rows of beads whose edges and labels did not change;
+    `stored_rows` (their rows as read) lets it set only the columns that changed, so indexes
+    on unchanged columns are not touched (it is brought up to date with what was written).
     """
     histories = histories or {}
     previous = previous or {}
-    beads: list[tuple[Any, ...]] = []
+    stored_rows = {} if stored_rows is None else stored_rows
+    inserts: list[tuple[Any, ...]] = []
+    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
     deps: list[tuple[str, str, str]] = []
     labels: list[tuple[str, str]] = []
     stale_deps: list[tuple[str]] = []
     stale_labels: list[tuple[str]] = []
     for bead_id, record in records:
         row = bead_row(bead_id, record, generation)
-        beads.append((*row, ",".join(map(str, histories.get(bead_id, ())))))
+        history = ",".join(map(str, histories.get(bead_id, ())))
+        old = stored_rows.get(bead_id)
+        if fresh or old is None:
+            inserts.append((*row, history))
+        else:
+            changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
+            updates.setdefault(changed, []).append(
+                (*(row[i] for i in changed), history, history, history, bead_id)
+            )
+        stored_rows[bead_id] = row  # what the projection holds for it now
         before = previous.get(bead_id)
         if fresh or before is None or before.get("dependencies") != record.get("dependencies"):
             deps.extend(dep_rows(bead_id, record))
@@ -102,7 +120,12 @@ def write_beads(
     if not fresh:
         connection.executemany("DELETE FROM deps WHERE issue_id = ?", stale_deps)
         connection.executemany("DELETE FROM labels WHERE issue_id = ?", stale_labels)
-    connection.executemany(_INSERT if fresh else _UPSERT, beads)
+    connection.executemany(_INSERT if fresh else _UPSERT, inserts)
+    for changed, rows in updates.items():
+        assignments = "".join(f"{COLUMN_NAMES[i]} = ?, " for i in changed)
+        connection.executemany(
+            f"UPDATE beads SET {assignments}{_APPEND_HISTORY} WHERE id = ?", rows
+        )
     connection.executemany("INSERT INTO deps VALUES (?,?,?)", deps)
     connection.executemany("INSERT INTO labels VALUES (?,?)", labels)
 

@@ -14,12 +14,13 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from gastown_tui.core.events import Event
 from gastown_tui.core.fold import apply_event
 from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
-from gastown_tui.store.bead_rows import append_history, write_beads
+from gastown_tui.store.bead_rows import BEAD_COLUMNS, append_history, write_beads
 from gastown_tui.store.event_log import EventLog, line_hash
 from gastown_tui.store.gc_pause import paused_garbage_collection
 from gastown_tui.store.log_fold import (
@@ -69,6 +70,7 @@ class RecordCache:
         self.dirty: set[str] = set()
         self.absent: set[str] = set()  # ids known not to be in the projection
         self.stored: set[str] = set()  # ids known to have a row in the projection
+        self.rows: dict[str, tuple[Any, ...]] = {}  # their rows as stored, column by column
 
     def get(self, bead_id: str) -> Record | None:
         if bead_id not in self.records:
@@ -83,10 +85,13 @@ class RecordCache:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = self.connection.execute(
-                f"SELECT id, record FROM beads WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT {BEAD_COLUMNS} FROM beads WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
             ).fetchall()
-            for bead_id, blob in rows:
-                record = json_codec.loads(blob)
+            for row in rows:
+                bead_id = row[0]
+                self.rows[bead_id] = tuple(row)
+                record = json_codec.loads(row[1])
                 self.records[bead_id] = record
                 self.loaded[bead_id] = dict(record)
                 self.stored.add(bead_id)
@@ -113,10 +118,11 @@ class RecordCache:
         known = [bead for bead in present if bead in self.stored]
         if new:
             write_beads(self.connection, ((i, self.records[i]) for i in new), generation,
-                        fresh=True, histories=histories)  # fmt: skip
+                        fresh=True, histories=histories, stored_rows=self.rows)  # fmt: skip
         if known:
             write_beads(self.connection, ((i, self.records[i]) for i in known), generation,
-                        histories=histories, previous=self.loaded)  # fmt: skip
+                        histories=histories, previous=self.loaded,
+                        stored_rows=self.rows)  # fmt: skip
         for bead in present:
             self.loaded[bead] = dict(self.records[bead])
         self.stored.update(new)
