@@ -11,7 +11,7 @@ from gastown_tui.core.display_text import visible
 from gastown_tui.core.events import Event
 from gastown_tui.store import json_codec
 from gastown_tui.store.event_log import EventLog
-from gastown_tui.store.projection import parse_event
+from gastown_tui.store.log_fold import parse_event
 from gastown_tui.store.store_paths import StoreNotFoundError, find_store
 
 POLL_SECONDS = 0.05

@@ -29,7 +29,6 @@ from gastown_tui.store.log_fold import (
     LogFold,
     OutOfOrderError,
     fold_sorted,
-    parse_event,
 )
 from gastown_tui.store.schema import REBUILD_INDEXES
 
@@ -37,8 +36,6 @@ Reporter = Callable[[str], None]
 ProgressCallback = Callable[[int, int], None]
 _EVENT_INSERT = "INSERT INTO events (id, ts, actor, op, bead, offset) VALUES (?,?,?,?,?,?)"
 _TRIM_FEED = f"DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - {FEED_WINDOW}"
-
-__all__ = ["OutOfOrderError", "Position", "Projection", "RecordCache", "parse_event"]
 
 
 @dataclass(frozen=True)
