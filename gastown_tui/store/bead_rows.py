@@ -78,19 +78,19 @@ def write_beads(
     *,
     fresh: bool = False,
     histories: Mapping[str, list[int]] | None = None,
-    previous: Mapping[str, rec.Record] | None = None,
+    previous_edges: Mapping[str, tuple[object, object]] | None = None,
     stored_rows: dict[str, tuple[Any, ...]] | None = None,
 ) -> None:
     """Write (or, with `fresh`, bulk insert into empty tables) beads and their derived rows.
 
     `histories` holds the log offsets of newly applied events per bead: a fresh insert stores
-    them, an update appends them. `previous` (the records as they were read) lets an update
-    leave alone the dependency and label rows of beads whose edges and labels did not change;
+    them, an update appends them. `previous_edges` (each bead's dependencies and labels as
+    stored) lets an update leave alone the rows of beads whose edges and labels did not change;
     `stored_rows` (their rows as read) lets it set only the columns that changed, so indexes
     on unchanged columns are not touched (it is brought up to date with what was written).
     """
     histories = histories or {}
-    previous = previous or {}
+    previous_edges = previous_edges or {}
     stored_rows = {} if stored_rows is None else stored_rows
     inserts: list[tuple[Any, ...]] = []
     updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
@@ -110,11 +110,11 @@ def write_beads(
                 (*(row[i] for i in changed), history, history, history, bead_id)
             )
         stored_rows[bead_id] = row  # what the projection holds for it now
-        before = previous.get(bead_id)
-        if fresh or before is None or before.get("dependencies") != record.get("dependencies"):
+        before = previous_edges.get(bead_id)
+        if fresh or before is None or before[0] != record.get("dependencies"):
             deps.extend(dep_rows(bead_id, record))
             stale_deps.append((bead_id,))
-        if fresh or before is None or before.get("labels") != record.get("labels"):
+        if fresh or before is None or before[1] != record.get("labels"):
             labels.extend(label_rows(bead_id, record))
             stale_labels.append((bead_id,))
     if not fresh:

@@ -63,7 +63,8 @@ class RecordCache:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.records: dict[str, Record] = {}
-        self.loaded: dict[str, Record] = {}  # each record as read, before any event of this batch
+        # each bead's (dependencies, labels) as stored, to tell whether their rows must change
+        self.edges: dict[str, tuple[object, object]] = {}
         self.dirty: set[str] = set()
         self.absent: set[str] = set()  # ids known not to be in the projection
         self.stored: set[str] = set()  # ids known to have a row in the projection
@@ -90,7 +91,7 @@ class RecordCache:
                 self.rows[bead_id] = tuple(row)
                 record = json_codec.loads(row[1])
                 self.records[bead_id] = record
-                self.loaded[bead_id] = dict(record)
+                self.edges[bead_id] = (record.get("dependencies"), record.get("labels"))
                 self.stored.add(bead_id)
             self.absent.update(set(chunk) - {row[0] for row in rows})
 
@@ -118,10 +119,11 @@ class RecordCache:
                         fresh=True, histories=histories, stored_rows=self.rows)  # fmt: skip
         if known:
             write_beads(self.connection, ((i, self.records[i]) for i in known), generation,
-                        histories=histories, previous=self.loaded,
+                        histories=histories, previous_edges=self.edges,
                         stored_rows=self.rows)  # fmt: skip
         for bead in present:
-            self.loaded[bead] = dict(self.records[bead])
+            record = self.records[bead]
+            self.edges[bead] = (record.get("dependencies"), record.get("labels"))
         self.stored.update(new)
         if histories:
             rest = {b: o for b, o in histories.items() if b not in self.dirty and b in self.stored}
