@@ -61,16 +61,28 @@ def cmd_log(ctx: CommandContext) -> None:
         return
     for event in recent:
         _stream(ctx, event)
+    seen = {event["id"] for event, _ in _events(log, 0, 1)}
+    identity = _identity(log)
     while True:
-        size = log.size()
-        if size < offset:  # the file was replaced (a git pull): start again from its top
-            offset = 0
-        if size > offset:
+        if _identity(log) != identity or log.size() < offset:
+            # Replaced (a git pull merged other clones' events in, anywhere in the file): read
+            # it again from the top and show only the events not seen before.
+            identity, offset = _identity(log), 0
+        if log.size() > offset:
             for event, end in _events(log, offset, 1):
                 offset = end
-                if _wanted(ctx, event):
-                    _stream(ctx, event)
+                if event["id"] not in seen:
+                    seen.add(event["id"])
+                    if _wanted(ctx, event):
+                        _stream(ctx, event)
         time.sleep(POLL_SECONDS)
+
+
+def _identity(log: EventLog) -> int:
+    try:
+        return log.path.stat().st_ino
+    except FileNotFoundError:
+        return -1
 
 
 def _stream(ctx: CommandContext, event: Event) -> None:

@@ -274,3 +274,39 @@ def test_log_follow_streams_new_events(bd: BdRunner) -> None:
         assert follower.stdout is not None and follower.stderr is not None
         follower.stdout.close()
         follower.stderr.close()
+
+
+def test_log_follow_after_a_pull_shows_only_events_it_had_not_shown(bd: BdRunner) -> None:
+    new(bd, "t-mine")
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "gastown_tui.cli.bd_main", "log", "--follow", "--json"],
+        cwd=bd.cwd, env=bd.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    lines: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=_read_lines, args=(follower.stdout, lines), daemon=True).start()
+    try:
+        seen: list[dict[str, Any]] = []
+        _wait_for(lines, seen, "t-mine")
+        # Another clone's older event merged into the middle, as git's union merge may do,
+        # written as a new file renamed over the log.
+        log = bd.beads_dir / "events.jsonl"
+        mine = log.read_bytes()
+        record = {"id": "t-theirs", "title": "from the other clone"}
+        theirs = {"v": 1, "id": "00000000000000000000000001", "ts": "2020-01-01T00:00:00.000000Z",
+                  "actor": "mayor", "op": "create", "bead": "t-theirs",
+                  "data": {"record": record}}  # fmt: skip
+        merged = bd.cwd / "merged.jsonl"
+        merged.write_bytes(json.dumps(theirs).encode() + b"\n" + mine)
+        merged.replace(log)
+        event = _wait_for(lines, seen, "t-theirs")
+        assert event == theirs
+        new(bd, "t-after")
+        _wait_for(lines, seen, "t-after")
+        beads = [e["bead"] for e in seen]
+        assert beads == ["t-mine", "t-theirs", "t-after"], "nothing is shown twice"
+    finally:
+        follower.kill()
+        follower.wait(timeout=10)
+        assert follower.stdout is not None and follower.stderr is not None
+        follower.stdout.close()
+        follower.stderr.close()
