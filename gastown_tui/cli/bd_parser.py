@@ -125,6 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("expression")
     query.add_argument("-n", "--limit", type=int, default=-1)
 
+    formula = command("formula", None, "formulas this store can see")
+    formula_actions = formula.add_subparsers(
+        dest="formula_command", required=True, metavar="ACTION"
+    )
+    listing_formulas = formula_actions.add_parser(
+        "list", parents=[common], help="every formula, in resolution order"
+    )
+    listing_formulas.set_defaults(handler="bd_formula_commands:cmd_formula_list")
+    show_formula = formula_actions.add_parser("show", parents=[common], help="one formula")
+    show_formula.add_argument("name")
+    show_formula.set_defaults(handler="bd_formula_commands:cmd_formula_show")
+    cooking = command(
+        "cook", "bd_formula_commands:cmd_cook",
+        "compile a formula, or with --var cook it into a protomolecule",
+    )  # fmt: skip
+    cooking.add_argument("formula")
+    cooking.add_argument("--var", action="append", metavar="NAME=VALUE")
+    cooking.add_argument("--persist", action="store_true", help="store it as a template bead")
+
     importing = command(
         "import", "bd_write_commands:cmd_import", "import a beads issues.jsonl (any era)"
     )
