@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     close = command("close", "bd_write_commands:cmd_close", "close beads")
     close.add_argument("ids", nargs="+")
     close.add_argument("-r", "--reason")
+    close.add_argument(
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="molecule step: also claim the next ready step, in the same batch",
+    )
+    close.add_argument(
+        "--force",
+        action="store_true",
+        help="close a step whose needs are open (recorded as out of order)",
+    )
+    _mol_commands(command("mol", None, "molecules: poured formulas"), common)
 
     reopen = command("reopen", "bd_write_commands:cmd_reopen", "reopen closed beads")
     reopen.add_argument("ids", nargs="+")
@@ -162,6 +174,26 @@ def build_parser() -> argparse.ArgumentParser:
     logging.add_argument("--bead", help="only events of this bead")
     logging.add_argument("--op", help="only events of this op")
     return parser
+
+
+def _mol_commands(mol: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    subs = mol.add_subparsers(dest="mol_command", required=True, metavar="ACTION")
+    for name, help_text in (("pour", "create a molecule from a formula or proto"),
+                            ("wisp", "pour an ephemeral molecule (not exported)")):  # fmt: skip
+        pour = subs.add_parser(name, parents=[common], help=help_text)
+        pour.add_argument("formula")
+        pour.add_argument("--var", action="append", metavar="NAME=VALUE")
+        pour.add_argument("-a", "--assignee")
+        pour.set_defaults(handler=f"bd_mol_commands:cmd_{name}")
+    current = subs.add_parser("current", parents=[common], help="where a molecule stands")
+    current.add_argument("id", nargs="?")
+    current.add_argument("--for", dest="agent", metavar="AGENT")
+    current.set_defaults(handler="bd_mol_commands:cmd_current")
+    for name, help_text in (("squash", "replace a molecule by one digest bead"),
+                            ("burn", "delete a molecule")):  # fmt: skip
+        action = subs.add_parser(name, parents=[common], help=help_text)
+        action.add_argument("id")
+        action.set_defaults(handler=f"bd_mol_commands:cmd_{name}")
 
 
 def _dep_commands(dep: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:

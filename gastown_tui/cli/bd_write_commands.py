@@ -12,6 +12,7 @@ from gastown_tui.cli.text_input import read_text
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import InvalidNameError, check_name
+from gastown_tui.core.molecule_rules import molecule_of, open_needs, step_name
 from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
 
@@ -194,18 +195,57 @@ def _print_changed(ctx: CommandContext, store: BeadsStore, ids: list[str], verb:
 
 def cmd_close(ctx: CommandContext) -> None:
     store = ctx.store
+    continuing = ctx.args.continue_
+    if continuing and len(ctx.args.ids) != 1:
+        raise CommandError("--continue closes one step at a time", code=2)
+    progress: dict[str, Any] = {}
     with store.transaction(ctx.actor) as tx:
         for bead_id in ctx.args.ids:
             record = require(tx, bead_id)
             if rec.status_of(record) == rec.CLOSED:
+                if continuing:
+                    raise CommandError(f"{bead_id} is already closed")
                 ctx.warn(f"{bead_id} is already closed")
                 continue
             ts = tx.stamp()
             changes: dict[str, Any] = {"status": rec.CLOSED, "closed_at": ts}
             if ctx.args.reason:
                 changes["close_reason"] = ctx.args.reason
-            tx.emit(ev.CLOSE, bead_id, {"set": changes}, ts)
-    _print_changed(ctx, store, ctx.args.ids, "closed")
+            data: dict[str, Any] = {"set": changes}
+            if _out_of_order(ctx, tx, record):
+                data["metadata"] = {"out_of_order": True}
+            tx.emit(ev.CLOSE, bead_id, data, ts)
+            if continuing:
+                from gastown_tui.cli.bd_mol_commands import close_and_continue
+
+                progress = close_and_continue(ctx, tx, record)
+    if not continuing:
+        _print_changed(ctx, store, ctx.args.ids, "closed")
+    elif ctx.json:
+        ctx.emit_json(progress)
+    else:
+        after = f"next: {progress['next']} ({progress['next_step']})" if progress["next"] else (
+            "molecule complete" if progress["complete"] else "waiting for steps in progress"
+        )  # fmt: skip
+        ctx.say(f"closed {progress['closed']}; {after}")
+
+
+def _out_of_order(ctx: CommandContext, tx: WriteTransaction, record: rec.Record) -> bool:
+    """Refuse to close a molecule step whose needs are open (the Batch-Closure Heresy),
+    unless --force, which closes it and records that it was out of order."""
+    if molecule_of(record) is None:
+        return False
+    waiting = open_needs(record, tx.get)
+    if not waiting:
+        return False
+    if ctx.args.force:
+        return True
+    named = ", ".join(f"{need} ({step_name(tx.get(need) or {})})" for need in waiting)
+    raise CommandError(
+        f"refused: {record['id']} still needs {named}: closing it now is the Batch-Closure "
+        "Heresy (steps close in order). Close those first, or use --force to record it as "
+        "out of order."
+    )
 
 
 def cmd_reopen(ctx: CommandContext) -> None:

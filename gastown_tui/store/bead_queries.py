@@ -163,3 +163,33 @@ def dependency_tree(
             work.append((child, depth + 1, bead_id, child_type, child in seen))
             seen.add(child)
     return rows
+
+
+def molecule_steps(connection: sqlite3.Connection, root: str) -> list[str]:
+    """Ids of the live step beads of molecule `root` (children naming it in their metadata)."""
+    types = PARENT_TYPES
+    rows = connection.execute(
+        "SELECT b.id, b.record FROM deps d JOIN beads b ON b.id = d.issue_id "
+        f"WHERE d.depends_on_id = ? AND d.type IN ({','.join('?' * len(types))}) "
+        "AND b.tombstone = 0",
+        (root, *types),
+    ).fetchall()
+    found = []
+    for bead_id, blob in rows:
+        metadata = json_codec.loads(blob).get("metadata")
+        if isinstance(metadata, dict) and metadata.get("molecule") == root:
+            found.append(bead_id)
+    return found
+
+
+def newest_molecule_for(connection: sqlite3.Connection, assignee: str) -> str | None:
+    """The molecule of the newest unclosed step assigned to `assignee`, if any."""
+    for (blob,) in connection.execute(
+        "SELECT record FROM beads WHERE assignee = ? AND status != 'closed' AND tombstone = 0 "
+        "ORDER BY created_key DESC, id DESC",
+        (assignee,),
+    ):
+        metadata = json_codec.loads(blob).get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("molecule"), str):
+            return str(metadata["molecule"])
+    return None

@@ -1,0 +1,211 @@
+"""`bd mol pour|wisp|current|squash|burn`: molecules, the poured instances of formulas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gastown_tui.cli.bd_formula_commands import parse_vars
+from gastown_tui.cli.bd_write_commands import require
+from gastown_tui.cli.command_context import CommandContext, CommandError
+from gastown_tui.core import events as ev
+from gastown_tui.core import molecule_rules as mol
+from gastown_tui.core import record as rec
+from gastown_tui.core.display_text import visible
+from gastown_tui.core.formula_cook import cook
+from gastown_tui.core.formula_model import FormulaError, Protomolecule
+from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
+from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.formula_library import FormulaLibrary, search_dirs
+
+
+def _protomolecule(ctx: CommandContext) -> Protomolecule:
+    """Cook the named formula, or the formula of a template bead made by `bd cook --persist`."""
+    name = ctx.args.formula
+    values = parse_vars(ctx.args.var) or {}
+    template = ctx.store.get(name)
+    if template is not None and template.get("is_template") is True:
+        stored = rec.metadata_of(template).get("protomolecule")
+        if isinstance(stored, dict):
+            values = {**(stored.get("values") or {}), **values}
+        name = str(rec.metadata_of(template).get("formula", name))
+    library = FormulaLibrary(search_dirs(ctx.store.paths.root))
+    try:
+        return cook(library.load(name), values, resolve=library.load)
+    except FormulaError as error:
+        raise CommandError(str(error)) from error
+
+
+def _pour(ctx: CommandContext, *, wisp: bool) -> None:
+    proto = _protomolecule(ctx)
+    infix = "wisp" if wisp else "mol"
+    values = dict(proto.values or {})
+    label = next(iter(values.values()), "") if values else ""
+    extra: dict[str, Any] = {"ephemeral": True} if wisp else {}
+    assignee = {"assignee": ctx.args.assignee} if ctx.args.assignee else {}
+    steps_out = []
+    with ctx.store.transaction(ctx.actor) as tx:
+        root = tx.new_id(f"{proto.name}|{values}", infix=infix)
+        ts = tx.stamp()
+        tx.emit(ev.CREATE, root, {"record": {
+            "id": root, "title": f"{proto.name}: {label}" if label else proto.name,
+            "description": proto.description, "status": "open", "priority": 2,
+            "issue_type": "epic", **assignee, "created_at": ts, "created_by": ctx.actor,
+            "updated_at": ts, "metadata": {"formula": proto.name, "vars": values},
+            "labels": ["molecule"], **extra,
+        }}, ts)  # fmt: skip
+        bead_of: dict[str, str] = {}
+        for index, step in enumerate(proto.steps):
+            bead = tx.new_id(f"{root}|{step.id}", infix=infix)
+            bead_of[step.id] = bead
+            ts = tx.stamp()
+            deps = [_edge(bead, root, "parent-child", ts, ctx.actor)]
+            deps += [_edge(bead, bead_of[need], "blocks", ts, ctx.actor) for need in step.needs]
+            record: dict[str, Any] = {"id": bead, "title": step.title}
+            if step.description:
+                record["description"] = step.description
+            if step.acceptance:
+                record["acceptance_criteria"] = step.acceptance
+            priority = 2 if step.priority is None else step.priority
+            metadata = {"molecule": root, "step": step.id, "step_index": index}
+            record.update({"status": "open", "priority": priority,
+                           "issue_type": step.type or "task", **assignee, "created_at": ts,
+                           "created_by": ctx.actor, "updated_at": ts,
+                           "metadata": metadata})  # fmt: skip
+            if step.labels:
+                record["labels"] = sorted(step.labels)
+            record.update({"dependencies": deps, **extra})
+            tx.emit(ev.CREATE, bead, {"record": record}, ts)
+            steps_out.append({"step": step.id, "bead": bead, "title": step.title})
+    result = {"molecule": root, "formula": proto.name, "wisp": wisp, "steps": steps_out}
+    if ctx.json:
+        ctx.emit_json(result)
+        return
+    ctx.say(f"poured {visible(proto.name)} as {root} ({len(steps_out)} steps)")
+    for row in steps_out:
+        ctx.say(f"  {row['bead']}  {visible(row['step'])}: {visible(row['title'])}")
+
+
+def _edge(issue: str, target: str, dep_type: str, ts: str, actor: str) -> dict[str, Any]:
+    return {"issue_id": issue, "depends_on_id": target, "type": dep_type, "created_at": ts,
+            "created_by": actor}  # fmt: skip
+
+
+def cmd_pour(ctx: CommandContext) -> None:
+    _pour(ctx, wisp=False)
+
+
+def cmd_wisp(ctx: CommandContext) -> None:
+    _pour(ctx, wisp=True)
+
+
+def _root_of(ctx: CommandContext, bead_id: str) -> str:
+    record = ctx.store.get(bead_id)
+    if record is None or rec.is_tombstone(record):
+        raise CommandError(f"no bead {bead_id!r}")
+    return mol.molecule_of(record) or bead_id
+
+
+def cmd_current(ctx: CommandContext) -> None:
+    store = ctx.store
+    if ctx.args.agent:
+        root = newest_molecule_for(store.connection, ctx.args.agent)
+        if root is None:
+            raise CommandError(f"{ctx.args.agent} has no molecule in progress")
+    elif ctx.args.id:
+        root = _root_of(ctx, ctx.args.id)
+    else:
+        raise CommandError("give a molecule id or --for AGENT", code=2)
+    root_record = store.get(root)
+    steps = [r for r in (store.get(i) for i in molecule_steps(store.connection, root)) if r]
+    if root_record is None or not steps:
+        raise CommandError(f"{root} is not a molecule (it has no steps)")
+    steps.sort(key=mol.step_index)
+    rows = [{"step": mol.step_name(step), "bead": step["id"], "title": step.get("title", ""),
+             "state": mol.state_of(step, store.get), "assignee": step.get("assignee")}
+            for step in steps]  # fmt: skip
+    result = {"molecule": root, "formula": rec.metadata_of(root_record).get("formula"),
+              "complete": all(row["state"] == "done" for row in rows), "steps": rows}  # fmt: skip
+    if ctx.json:
+        ctx.emit_json(result)
+        return
+    marks = {"done": "✓", "current": "▶", "ready": "○", "blocked": "·"}
+    ctx.say(
+        f"{root} {visible(str(result['formula']))}" + ("  complete" if result["complete"] else "")
+    )
+    for row in rows:
+        ctx.say(f"  {marks[row['state']]} {row['bead']}  {visible(row['step'])}: "
+                f"{visible(str(row['title']))}  [{row['state']}]")  # fmt: skip
+
+
+def close_and_continue(
+    ctx: CommandContext, tx: WriteTransaction, step: rec.Record
+) -> dict[str, Any]:
+    """After closing `step` in this batch: claim the next ready step, or close the molecule."""
+    root = mol.molecule_of(step)
+    if root is None:
+        raise CommandError(f"{step['id']} is not a step of a molecule: nothing to continue to")
+    members = [r for r in (tx.get(i) for i in molecule_steps(tx.connection, root)) if r]
+    following = mol.next_ready(members, tx.get)
+    if following is not None:
+        ts = tx.stamp()
+        owner = step.get("assignee") or ctx.actor
+        changes: dict[str, Any] = {"status": "in_progress", "assignee": owner}
+        if "started_at" not in following:
+            changes["started_at"] = ts
+        tx.emit(ev.CLAIM, following["id"], {"set": changes}, ts)
+        return {"closed": step["id"], "next": following["id"],
+                "next_step": mol.step_name(following), "complete": False}  # fmt: skip
+    complete = all(rec.status_of(r) == rec.CLOSED for r in members)
+    root_record = tx.get(root)
+    if complete and root_record is not None and rec.status_of(root_record) != rec.CLOSED:
+        ts = tx.stamp()
+        tx.emit(ev.CLOSE, root, {"set": {"status": rec.CLOSED, "closed_at": ts,
+                                         "close_reason": "molecule complete"}}, ts)  # fmt: skip
+    return {"closed": step["id"], "next": None, "next_step": None, "complete": complete}
+
+
+def _remove(ctx: CommandContext, *, digest: bool) -> None:
+    root = _root_of(ctx, ctx.args.id)
+    removed: list[str] = []
+    digest_id = None
+    with ctx.store.transaction(ctx.actor) as tx:
+        root_record = require(tx, root)
+        steps = [r for r in (tx.get(i) for i in molecule_steps(tx.connection, root)) if r]
+        steps.sort(key=mol.step_index)
+        if digest:
+            digest_id = tx.new_id(f"digest|{root}")
+            ts = tx.stamp()
+            lines = [f"- {mol.step_name(s)}: {s.get('title', '')} — {rec.status_of(s)}"
+                     + (f" ({s['close_reason']})" if s.get("close_reason") else "")
+                     for s in steps]  # fmt: skip
+            tx.emit(ev.CREATE, digest_id, {"record": {
+                "id": digest_id, "title": f"Digest: {root_record.get('title', root)}",
+                "description": "\n".join(lines), "status": rec.CLOSED, "priority": 4,
+                "issue_type": "task", "created_at": ts, "created_by": ctx.actor,
+                "updated_at": ts, "closed_at": ts, "close_reason": "squashed",
+                "metadata": {"squashed_from": root,
+                             "formula": rec.metadata_of(root_record).get("formula")},
+            }}, ts)  # fmt: skip
+        for record in [*steps, root_record]:
+            ts = tx.stamp()
+            tx.emit(ev.DELETE, record["id"], {"set": {
+                "status": rec.TOMBSTONE, "deleted_at": ts, "deleted_by": ctx.actor,
+                "original_type": rec.type_of(record),
+                "delete_reason": "squashed" if digest else "burned",
+            }}, ts)  # fmt: skip
+            removed.append(record["id"])
+    result: dict[str, Any] = {"removed": removed}
+    if digest:
+        result = {"digest": digest_id, **result}
+    if ctx.json:
+        ctx.emit_json(result)
+    else:
+        ctx.say(f"removed {len(removed)} beads" + (f"; digest {digest_id}" if digest else ""))
+
+
+def cmd_squash(ctx: CommandContext) -> None:
+    _remove(ctx, digest=True)
+
+
+def cmd_burn(ctx: CommandContext) -> None:
+    _remove(ctx, digest=False)
