@@ -47,9 +47,12 @@ def cmd_log(ctx: CommandContext) -> None:
     log = EventLog(paths.events)
     limit = ctx.args.limit
     recent: deque[Event] = deque(maxlen=limit if limit and limit > 0 else None)
+    seen: set[str] = set()
+    identity = _identity(log)  # taken first: a replacement during the read is noticed below
     offset = 0
     for event, end in _events(log, 0, 1):
         offset = end
+        seen.add(event["id"])
         if _wanted(ctx, event):
             recent.append(event)
     if not ctx.args.follow:
@@ -61,8 +64,6 @@ def cmd_log(ctx: CommandContext) -> None:
         return
     for event in recent:
         _stream(ctx, event)
-    seen = {event["id"] for event, _ in _events(log, 0, 1)}
-    identity = _identity(log)
     while True:
         if _identity(log) != identity or log.size() < offset:
             # Replaced (a git pull merged other clones' events in, anywhere in the file): read
