@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli.command_context import CommandContext, CommandError
@@ -16,11 +17,11 @@ from gastown_tui.core.formula_model import (
     Protomolecule,
     VarDef,
 )
-from gastown_tui.store.formula_library import FormulaLibrary, search_dirs
+from gastown_tui.store.formula_library import FormulaLibrary, library_for
 
 
 def _library(ctx: CommandContext) -> FormulaLibrary:
-    return FormulaLibrary(search_dirs(ctx.store.paths.root))
+    return library_for(ctx.store.paths.root, Path.cwd())
 
 
 def _var_view(var: VarDef) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli.bd_formula_commands import parse_vars
@@ -15,7 +16,7 @@ from gastown_tui.core.formula_cook import cook
 from gastown_tui.core.formula_model import FormulaError, Protomolecule
 from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
 from gastown_tui.store.beads_store import WriteTransaction
-from gastown_tui.store.formula_library import FormulaLibrary, search_dirs
+from gastown_tui.store.formula_library import library_for
 
 
 def _protomolecule(ctx: CommandContext) -> Protomolecule:
@@ -28,7 +29,7 @@ def _protomolecule(ctx: CommandContext) -> Protomolecule:
         if isinstance(stored, dict):
             values = {**(stored.get("values") or {}), **values}
         name = str(rec.metadata_of(template).get("formula", name))
-    library = FormulaLibrary(search_dirs(ctx.store.paths.root))
+    library = library_for(ctx.store.paths.root, Path.cwd())
     try:
         return cook(library.load(name), values, resolve=library.load)
     except FormulaError as error:

@@ -51,8 +51,21 @@ def _refuse_unpourable(formula: Formula) -> None:
     raise FormulaError(formula.source, formula.line_of("type"), reason)
 
 
-def _convoy_steps(formula: Formula) -> tuple[Step, ...]:
-    """A convoy's legs as parallel steps, then the synthesis step that needs them."""
+def _preset_legs(formula: Formula, values: Mapping[str, str] | None) -> set[str] | None:
+    """The legs a convoy's `[presets.<name>]` keeps for the `preset` variable (None: all)."""
+    presets = formula.extra.get("presets")
+    if values is None or not isinstance(presets, dict) or "preset" not in values:
+        return None
+    chosen = presets.get(values["preset"])
+    legs = chosen.get("legs") if isinstance(chosen, dict) else None
+    if not isinstance(legs, list):
+        reason = f"preset '{values['preset']}' is not one of: {', '.join(sorted(presets))}"
+        raise FormulaError(formula.source, formula.line_of("presets"), reason)
+    return {str(leg) for leg in legs}
+
+
+def _convoy_steps(formula: Formula, keep: set[str] | None = None) -> tuple[Step, ...]:
+    """A convoy's legs as parallel steps (those of the preset), then the synthesis step."""
     legs = tuple(
         Step(
             id=leg.id,
@@ -70,13 +83,18 @@ def _convoy_steps(formula: Formula) -> tuple[Step, ...]:
             },
         )
         for leg in formula.legs
+        if keep is None or leg.id in keep
     )
     synthesis = formula.synthesis
     synthesis_step = Step(
         id=synthesis.id if synthesis else "synthesis",
         title=synthesis.title if synthesis else "Synthesis",
         description=synthesis.description if synthesis else "",
-        needs=(synthesis.depends_on if synthesis else ()) or tuple(leg.id for leg in legs),
+        needs=tuple(
+            need
+            for need in ((synthesis.depends_on if synthesis else ()) or [leg.id for leg in legs])
+            if keep is None or need in keep or need not in {leg.id for leg in formula.legs}
+        ),
         source=synthesis.source if synthesis else formula.source,
         line=synthesis.line if synthesis else formula.line_of("formula"),
         extra=synthesis.extra if synthesis else {},
@@ -153,11 +171,14 @@ def cook(
     _refuse_unpourable(formula)
     composed = compose(formula, resolve)
     _refuse_unpourable(composed)
-    steps = _convoy_steps(composed) if composed.type is FormulaType.CONVOY else composed.steps
+    values = None if vars is None else resolve_values(composed.vars, vars)
+    if composed.type is FormulaType.CONVOY:
+        steps = _convoy_steps(composed, _preset_legs(composed, values))
+    else:
+        steps = composed.steps
     if not steps:
         reason = f"formula '{composed.name}' has no steps"
         raise FormulaError(composed.source, composed.line_of("formula"), reason)
-    values = None if vars is None else resolve_values(composed.vars, vars)
     description = composed.description
     if values is not None:
         steps = tuple(substitute_step(step, values) for step in steps)

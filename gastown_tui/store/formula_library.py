@@ -89,3 +89,23 @@ class FormulaLibrary:
         except (OSError, UnicodeDecodeError) as error:
             raise FormulaError(f"{path}: cannot read: {error}") from error
         return parse_formula(text, str(path))
+
+
+def library_for(beads_dir: Path, cwd: Path) -> FormulaLibrary:
+    """The library seen from `cwd` with the store at `beads_dir`.
+
+    The store's directory is a town when it holds `town.toml`; a checkout between `cwd` and the
+    filesystem root with its own `.beads/formulas/` (a rig's repository, whose `.beads/` never
+    captures the store because agents run with BEADS_DIR) comes first.
+    """
+    owner = beads_dir.resolve().parent
+    town_root = owner if (owner / "town.toml").is_file() else None
+    rig_checkout = None
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if folder == owner:
+            break
+        if (folder / ".beads" / "formulas").is_dir():
+            rig_checkout = folder
+            break
+    return FormulaLibrary(search_dirs(beads_dir, town_root, rig_checkout))

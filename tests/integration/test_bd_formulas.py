@@ -128,3 +128,14 @@ def test_cook_persist_stores_a_template_bead(bd: BdRunner) -> None:
         'formula = "t-plain"\n\n[[steps]]\nid = "a"\ntitle = "A"\n', encoding="utf-8"
     )
     assert "not a template" in refused(bd, "cook", "t-plain", "--persist")
+
+
+def test_a_convoy_preset_picks_its_legs(bd: BdRunner) -> None:
+    quick = bd("cook", "code-review", "--var", "mr=t-mr01", "--var", "preset=quick", "--json")
+    steps = quick.json()["steps"]
+    assert [step["id"] for step in steps] == ["correctness", "tests", "synthesis"]
+    assert steps[-1]["needs"] == ["correctness", "tests"]
+    full = bd("cook", "code-review", "--var", "mr=t-mr01", "--json").json()["steps"]
+    assert len(full) == 5 and full[-1]["needs"] == [s["id"] for s in full[:4]]
+    assert "preset" in refused(bd, "cook", "code-review", "--var", "mr=t-mr01",
+                               "--var", "preset=huge")  # fmt: skip

@@ -52,3 +52,51 @@ def test_every_shipped_workflow_cooks_with_example_values(tmp_path: Path) -> Non
         proto = cook(formula, wanted, library.load)
         assert proto.steps, found.name
         assert not any("{{" in step.title for step in proto.steps), found.name
+
+
+def _write(folder: Path, name: str, step: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.formula.toml").write_text(
+        f'formula = "{name}"\n\n[[steps]]\nid = "{step}"\ntitle = "{step}"\n', encoding="utf-8"
+    )
+
+
+def test_resolution_order_in_a_town(tmp_path: Path) -> None:
+    from gastown_tui.store.formula_library import library_for
+
+    town = tmp_path / "town"
+    (town / ".beads").mkdir(parents=True)
+    (town / "town.toml").write_text("", encoding="utf-8")
+    checkout = town / "rigs" / "web" / "polecats" / "nux"
+    _write(checkout / ".beads" / "formulas", "shiny", "from-rig")
+    _write(town / ".beads" / "formulas", "shiny", "from-town-store")
+    _write(town / ".beads" / "formulas", "fix-bug", "from-town-store")
+    _write(town / "formulas", "shiny", "from-town")
+    _write(town / "formulas", "fix-bug", "from-town")
+    _write(town / "formulas", "code-review", "from-town")
+    inside = checkout / "src"
+    inside.mkdir()
+    library = library_for(town / ".beads", inside)
+    first_step = {f.name: f.path for f in library.files()}
+    assert first_step["shiny"] == checkout / ".beads" / "formulas" / "shiny.formula.toml"
+    assert first_step["fix-bug"] == town / ".beads" / "formulas" / "fix-bug.formula.toml"
+    assert first_step["code-review"] == town / "formulas" / "code-review.formula.toml"
+    assert first_step["mol-polecat-work"].parent.name == "formulas"  # shipped
+    shadows = {f.name: f.shadows for f in library.files()}
+    assert len(shadows["shiny"]) == 3  # town store, town, shipped
+    from_town_root = library_for(town / ".beads", town)
+    assert {f.name: f.path for f in from_town_root.files()}["shiny"].parent == (
+        town / ".beads" / "formulas"
+    )
+
+
+def test_resolution_order_in_a_plain_project(tmp_path: Path) -> None:
+    from gastown_tui.store.formula_library import library_for
+
+    project = tmp_path / "project"
+    _write(project / ".beads" / "formulas", "shiny", "local")
+    _write(project / "formulas", "fix-bug", "ignored")  # only a town has a formulas/ of its own
+    library = library_for(project / ".beads", project)
+    paths = {f.name: f.path for f in library.files()}
+    assert paths["shiny"] == project / ".beads" / "formulas" / "shiny.formula.toml"
+    assert paths["fix-bug"].parent != project / "formulas"
