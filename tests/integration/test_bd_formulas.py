@@ -139,3 +139,20 @@ def test_a_convoy_preset_picks_its_legs(bd: BdRunner) -> None:
     assert len(full) == 5 and full[-1]["needs"] == [s["id"] for s in full[:4]]
     assert "preset" in refused(bd, "cook", "code-review", "--var", "mr=t-mr01",
                                "--var", "preset=huge")  # fmt: skip
+
+
+def test_children_labels_and_priority_of_our_fix_bug_formula_reach_the_poured_beads(
+    bd: BdRunner,
+) -> None:
+    cooked = bd("cook", "fix-bug", "--var", "issue=t-1", "--json").json()
+    steps = {step["id"]: step for step in cooked["steps"]}
+    assert "bisect" not in steps, "the condition drops bisect without a known-good version"
+    assert steps["diagnose"]["needs"] == ["reproduce"]
+    assert steps["prove.red-without-fix"]["needs"] == ["fix"]
+    assert steps["prove.red-without-fix"]["parent"] == "prove"
+    assert steps["prove"]["needs"] == ["fix", "prove.record-proof"]
+    poured = bd("mol", "pour", "fix-bug", "--var", "issue=t-1", "--json").json()
+    bead_of = {row["step"]: row["bead"] for row in poured["steps"]}
+    prove, record = bd("show", bead_of["prove"], bead_of["prove.record-proof"], "--json").json()
+    assert prove["labels"] == ["proof"]
+    assert (record["priority"], prove["priority"]) == (3, 2)
