@@ -74,6 +74,13 @@ def _pour(ctx: CommandContext, *, wisp: bool) -> None:
                            "metadata": metadata})  # fmt: skip
             if step.labels:
                 record["labels"] = sorted(step.labels)
+            if step.gate is not None:  # a wait on something outside: a gate bead, as bd pours it
+                record["issue_type"] = "gate"
+                record["await_type"] = step.gate.type
+                if step.gate.id:
+                    record["await_id"] = step.gate.id
+                if step.gate.timeout:
+                    metadata["gate_timeout"] = step.gate.timeout
             record.update({"dependencies": deps, **extra})
             tx.emit(ev.CREATE, bead, {"record": record}, ts)
             steps_out.append({"step": step.id, "bead": bead, "title": step.title})

@@ -57,8 +57,15 @@ def state_of(record: rec.Record, lookup: Lookup) -> str:
 
 
 def next_ready(steps: Sequence[rec.Record], lookup: Lookup) -> rec.Record | None:
-    """The open step, lowest in step order, whose needs are all closed; None if there is none."""
+    """The open step, lowest in step order, whose needs are all closed; None if there is none.
+
+    Gates are never claimed: something outside the molecule (a person, CI) closes them.
+    """
     for step in sorted(steps, key=step_index):
-        if rec.status_of(step) == "open" and not open_needs(step, lookup):
+        if (
+            rec.status_of(step) == "open"
+            and rec.type_of(step) != "gate"
+            and not open_needs(step, lookup)
+        ):
             return step
     return None

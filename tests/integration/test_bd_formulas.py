@@ -156,3 +156,25 @@ def test_children_labels_and_priority_of_our_fix_bug_formula_reach_the_poured_be
     prove, record = bd("show", bead_of["prove"], bead_of["prove.record-proof"], "--json").json()
     assert prove["labels"] == ["proof"]
     assert (record["priority"], prove["priority"]) == (3, 2)
+
+
+def test_a_gate_step_waits_for_someone_outside_the_molecule(bd: BdRunner) -> None:
+    poured = bd("mol", "pour", "shiny", "--var", "issue=t-1", "--var", "design_signoff=overseer",
+                "-a", "web/polecats/nux", "--json").json()  # fmt: skip
+    bead_of = {row["step"]: row["bead"] for row in poured["steps"]}
+    gate = bd("show", bead_of["signoff"], "--json").json()[0]
+    assert (gate["issue_type"], gate["await_type"], gate["await_id"]) == (
+        "gate",
+        "human",
+        "overseer",
+    )
+    assert gate["metadata"]["gate_timeout"] == "24h"
+    after_design = bd("close", bead_of["design"], "--continue", "--json").json()
+    assert after_design == {"closed": bead_of["design"], "next": None, "next_step": None,
+                            "complete": False}, "nobody claims a gate"  # fmt: skip
+    assert bead_of["signoff"] not in [r["id"] for r in bd("ready", "-n", "0", "--json").json()]
+    refused(bd, "close", bead_of["implement"])  # still behind the gate
+    signed = bd("close", bead_of["signoff"], "--continue", "--json", actor="overseer").json()
+    assert signed["next"] == bead_of["implement"]
+    implement = bd("show", bead_of["implement"], "--json").json()[0]
+    assert (implement["status"], implement["assignee"]) == ("in_progress", "web/polecats/nux")
