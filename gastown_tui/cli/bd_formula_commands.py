@@ -93,9 +93,13 @@ def cmd_formula_show(ctx: CommandContext) -> None:
     for var in formula.vars:
         need = "required" if var.required else f"default {var.default!r}"
         ctx.say(f"  var {visible(var.name)}: {need}  {visible(var.description)}")
-    for step in view.get("steps", []):
+    _say_steps(ctx, view.get("steps", []), "step ")
+
+
+def _say_steps(ctx: CommandContext, steps: list[dict[str, Any]], lead: str = "") -> None:
+    for step in steps:
         needs = f"  (needs {', '.join(step['needs'])})" if step["needs"] else ""
-        ctx.say(f"  step {visible(step['id'])}: {visible(step['title'])}{visible(needs)}")
+        ctx.say(f"  {lead}{visible(step['id'])}: {visible(step['title'])}{visible(needs)}")
 
 
 def _load(library: FormulaLibrary, name: str) -> Formula:
@@ -139,9 +143,7 @@ def cmd_cook(ctx: CommandContext) -> None:
         return
     state = "compiled" if proto.values is None else "cooked"
     ctx.say(f"{state} {visible(proto.name)}: {len(proto.steps)} steps")
-    for step in view["steps"]:
-        needs = f"  (needs {', '.join(step['needs'])})" if step["needs"] else ""
-        ctx.say(f"  {visible(step['id'])}: {visible(step['title'])}{visible(needs)}")
+    _say_steps(ctx, view["steps"])
     if ctx.args.persist:
         ctx.say(f"stored as template bead {visible(view['template'])}")
 

@@ -71,11 +71,6 @@ def metadata_of(record: Mapping[str, Any]) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
-def strip_export_only(record: Mapping[str, Any]) -> Record:
-    """The record without the keys bd's export computes (they are recomputed on output)."""
-    return {key: value for key, value in record.items() if key not in EXPORT_ONLY_KEYS}
-
-
 def in_go_order(record: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """Items in Go bd's field order; unknown keys after, in their original order."""
     known = sorted((key for key in record if key in _ORDER_INDEX), key=_ORDER_INDEX.__getitem__)

@@ -77,13 +77,6 @@ def sort_key(value: object) -> str | None:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def add_microsecond(stamp: str) -> str:
-    """The canonical timestamp one microsecond after `stamp` (which must be canonical)."""
-    moment = parse_ts(stamp)
-    assert moment is not None, stamp
-    return format_ts(moment + timedelta(microseconds=1))
-
-
 def to_micros(stamp: str) -> int:
     """Microseconds since the epoch of a timestamp (which must parse)."""
     moment = parse_ts(stamp)

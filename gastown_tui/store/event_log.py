@@ -55,30 +55,15 @@ class EventLog:
             handle.seek(start)
             return handle.read(end - start)
 
-    def lines_from(
-        self, offset: int, first_number: int, end: int | None = None
-    ) -> Iterator[LogLine]:
-        """Complete lines from `offset` (which must start a line) up to `end` or the file's end."""
-        if not self.path.exists():
-            return
-        limit = self.size() if end is None else end
-        chunk_size = 1 << 22
-        position = offset
+    def lines_from(self, offset: int, first_number: int) -> Iterator[LogLine]:
+        """Complete lines from `offset` (which must start a line), numbered from `first_number`."""
         number = first_number
-        pending = b""
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            while position + len(pending) < limit:
-                chunk = handle.read(min(chunk_size, limit - position - len(pending)))
-                if not chunk:
-                    break
-                block = pending + chunk
-                lines = block.split(b"\n")
-                pending = lines.pop()
-                for text in lines:
-                    yield LogLine(text, position, number)
-                    position += len(text) + 1
-                    number += 1
+        for base, data in self.complete_chunks(offset):
+            start = base
+            for text in data.split(b"\n")[:-1]:
+                yield LogLine(text, start, number)
+                start += len(text) + 1
+                number += 1
 
     def complete_chunks(
         self, offset: int, chunk_size: int = 1 << 24

@@ -6,7 +6,6 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 from gastown_tui.core.record import Record
 from gastown_tui.store.json_codec import go_encode
@@ -29,8 +28,3 @@ def write_atomically(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def write_stream(stream: BinaryIO, payload: bytes) -> None:
-    stream.write(payload)
-    stream.flush()

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bd_helpers import new, only_event, refused
@@ -245,17 +247,30 @@ def _wait_for(lines: queue.Queue[bytes], seen: list[dict[str, Any]], bead: str) 
     raise AssertionError(f"no event for {bead} streamed within 20 s; saw {seen}")
 
 
-def test_log_follow_streams_new_events(bd: BdRunner) -> None:
-    new(bd, "t-old")
-    bd("update", "t-old", "-p", "1")
+@contextmanager
+def _following(bd: BdRunner, *flags: str) -> Iterator[queue.Queue[bytes]]:
+    """Run `bd log --follow --json FLAGS` in the background; yield the lines it prints."""
     follower = subprocess.Popen(
-        [sys.executable, "-m", "gastown_tui.cli.bd_main", "log", "--follow", "--json",
-         "--op", "create"],
+        [sys.executable, "-m", "gastown_tui.cli.bd_main", "log", "--follow", "--json", *flags],
         cwd=bd.cwd, env=bd.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     lines: queue.Queue[bytes] = queue.Queue()
     threading.Thread(target=_read_lines, args=(follower.stdout, lines), daemon=True).start()
     try:
+        yield lines
+        assert follower.poll() is None, "--follow keeps running"
+    finally:
+        follower.kill()
+        follower.wait(timeout=10)
+        assert follower.stdout is not None and follower.stderr is not None
+        follower.stdout.close()
+        follower.stderr.close()
+
+
+def test_log_follow_streams_new_events(bd: BdRunner) -> None:
+    new(bd, "t-old")
+    bd("update", "t-old", "-p", "1")
+    with _following(bd, "--op", "create") as lines:
         seen: list[dict[str, Any]] = []
         old = _wait_for(lines, seen, "t-old")
         assert old == bd.events()[0]
@@ -267,24 +282,11 @@ def test_log_follow_streams_new_events(bd: BdRunner) -> None:
         assert (event["op"], event["actor"]) == ("create", "alice")
         assert event["data"]["record"]["id"] == created["id"]
         assert [e["op"] for e in seen] == ["create", "create"], "--op filters the stream"
-        assert follower.poll() is None, "--follow keeps running"
-    finally:
-        follower.kill()
-        follower.wait(timeout=10)
-        assert follower.stdout is not None and follower.stderr is not None
-        follower.stdout.close()
-        follower.stderr.close()
 
 
 def test_log_follow_after_a_pull_shows_only_events_it_had_not_shown(bd: BdRunner) -> None:
     new(bd, "t-mine")
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "gastown_tui.cli.bd_main", "log", "--follow", "--json"],
-        cwd=bd.cwd, env=bd.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    lines: queue.Queue[bytes] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(follower.stdout, lines), daemon=True).start()
-    try:
+    with _following(bd) as lines:
         seen: list[dict[str, Any]] = []
         _wait_for(lines, seen, "t-mine")
         # Another clone's older event merged into the middle, as git's union merge may do,
@@ -304,9 +306,3 @@ def test_log_follow_after_a_pull_shows_only_events_it_had_not_shown(bd: BdRunner
         _wait_for(lines, seen, "t-after")
         beads = [e["bead"] for e in seen]
         assert beads == ["t-mine", "t-theirs", "t-after"], "nothing is shown twice"
-    finally:
-        follower.kill()
-        follower.wait(timeout=10)
-        assert follower.stdout is not None and follower.stderr is not None
-        follower.stdout.close()
-        follower.stderr.close()

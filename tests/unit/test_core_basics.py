@@ -17,7 +17,7 @@ from gastown_tui.core.ids import (
     new_bead_id,
     new_ulid,
 )
-from gastown_tui.core.timestamps import add_microsecond, format_ts, parse_ts, sort_key
+from gastown_tui.core.timestamps import format_ts, from_micros, parse_ts, sort_key, to_micros
 from gastown_tui.store.json_codec import go_encode
 
 
@@ -40,8 +40,10 @@ def test_parse_rejects_non_timestamps() -> None:
     assert sort_key(12) is None
 
 
-def test_add_microsecond_carries_over_seconds() -> None:
-    assert add_microsecond("2026-01-01T00:00:59.999999Z") == "2026-01-01T00:01:00.000000Z"
+def test_micros_round_trip_and_carry_over_seconds() -> None:
+    micros = to_micros("2026-01-01T00:00:59.999999Z")
+    assert from_micros(micros + 1) == "2026-01-01T00:01:00.000000Z"
+    assert to_micros("2026-01-01T05:30:00+05:30") == to_micros("2026-01-01T00:00:00Z")
     assert format_ts(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00.000000Z"
 
 
