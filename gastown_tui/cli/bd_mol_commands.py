@@ -17,6 +17,7 @@ from gastown_tui.core.formula_model import FormulaError, Protomolecule
 from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.store.formula_library import library_for
+from gastown_tui.store.molecule_pour import pour_molecule
 
 
 def _protomolecule(ctx: CommandContext) -> Protomolecule:
@@ -38,52 +39,10 @@ def _protomolecule(ctx: CommandContext) -> Protomolecule:
 
 def _pour(ctx: CommandContext, *, wisp: bool) -> None:
     proto = _protomolecule(ctx)
-    infix = "wisp" if wisp else "mol"
-    values = dict(proto.values or {})
-    label = next(iter(values.values()), "") if values else ""
-    extra: dict[str, Any] = {"ephemeral": True} if wisp else {}
-    assignee = {"assignee": ctx.args.assignee} if ctx.args.assignee else {}
-    steps_out = []
     with ctx.store.transaction(ctx.actor) as tx:
-        root = tx.new_id(f"{proto.name}|{values}", infix=infix)
-        ts = tx.stamp()
-        tx.emit(ev.CREATE, root, {"record": {
-            "id": root, "title": f"{proto.name}: {label}" if label else proto.name,
-            "description": proto.description, "status": "open", "priority": 2,
-            "issue_type": "epic", **assignee, "created_at": ts, "created_by": ctx.actor,
-            "updated_at": ts, "metadata": {"formula": proto.name, "vars": values},
-            "labels": ["molecule"], **extra,
-        }}, ts)  # fmt: skip
-        bead_of: dict[str, str] = {}
-        for index, step in enumerate(proto.steps):
-            bead = tx.new_id(f"{root}|{step.id}", infix=infix)
-            bead_of[step.id] = bead
-            ts = tx.stamp()
-            deps = [_edge(bead, root, "parent-child", ts, ctx.actor)]
-            deps += [_edge(bead, bead_of[need], "blocks", ts, ctx.actor) for need in step.needs]
-            record: dict[str, Any] = {"id": bead, "title": step.title}
-            if step.description:
-                record["description"] = step.description
-            if step.acceptance:
-                record["acceptance_criteria"] = step.acceptance
-            priority = 2 if step.priority is None else step.priority
-            metadata = {"molecule": root, "step": step.id, "step_index": index}
-            record.update({"status": "open", "priority": priority,
-                           "issue_type": step.type or "task", **assignee, "created_at": ts,
-                           "created_by": ctx.actor, "updated_at": ts,
-                           "metadata": metadata})  # fmt: skip
-            if step.labels:
-                record["labels"] = sorted(step.labels)
-            if step.gate is not None:  # a wait on something outside: a gate bead, as bd pours it
-                record["issue_type"] = "gate"
-                record["await_type"] = step.gate.type
-                if step.gate.id:
-                    record["await_id"] = step.gate.id
-                if step.gate.timeout:
-                    metadata["gate_timeout"] = step.gate.timeout
-            record.update({"dependencies": deps, **extra})
-            tx.emit(ev.CREATE, bead, {"record": record}, ts)
-            steps_out.append({"step": step.id, "bead": bead, "title": step.title})
+        poured = pour_molecule(tx, proto, wisp=wisp, assignee=ctx.args.assignee)
+    steps_out = [{"step": step, "bead": bead, "title": title} for step, bead, title in poured.steps]
+    root = poured.root
     result = {"molecule": root, "formula": proto.name, "wisp": wisp, "steps": steps_out}
     if ctx.json:
         ctx.emit_json(result)
@@ -91,11 +50,6 @@ def _pour(ctx: CommandContext, *, wisp: bool) -> None:
     ctx.say(f"poured {visible(proto.name)} as {root} ({len(steps_out)} steps)")
     for row in steps_out:
         ctx.say(f"  {row['bead']}  {visible(row['step'])}: {visible(row['title'])}")
-
-
-def _edge(issue: str, target: str, dep_type: str, ts: str, actor: str) -> dict[str, Any]:
-    return {"issue_id": issue, "depends_on_id": target, "type": dep_type, "created_at": ts,
-            "created_by": actor}  # fmt: skip
 
 
 def cmd_pour(ctx: CommandContext) -> None:

@@ -1,59 +1,45 @@
-"""`gt`: the Gas Town workspace manager.
-
-So far it has `gt demo`, which shows the beads store at work on a real beads file; the town
-commands (install, rig, sling, done, the control room) arrive with the issues that build them.
-"""
+"""`gt`: the Gas Town workspace manager. Exit codes: 0 ok, 1 refused or failed, 2 usage."""
 
 from __future__ import annotations
 
-import argparse
-import os
+import importlib
 import sys
-import tempfile
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-from gastown_tui.cli.bd_main import main as bd_main
-from gastown_tui.resources import demo_dir
+from gastown_tui.cli.command_context import CommandError
+from gastown_tui.cli.gt_context import GtContext
+from gastown_tui.cli.gt_parser import build_parser
+from gastown_tui.core.display_text import visible
+from gastown_tui.core.town_settings import SettingsError
+from gastown_tui.store.store_config import ConfigError
+from gastown_tui.town.town import TownError
 
 
-def run_demo(directory: Path | None) -> int:
-    """Import the shipped sample into a scratch store and show its stats and ready work."""
-    target = directory or Path(tempfile.mkdtemp(prefix="gastown-demo-"))
-    target.mkdir(parents=True, exist_ok=True)
-    sample = demo_dir() / "gastown_ui.issues.jsonl"
-    previous = Path.cwd()
-    os.chdir(target)
-    try:
-        steps = (
-            ["init", "--prefix", "gt"],
-            ["import", str(sample)],
-            ["stats"],
-            ["ready", "--limit", "10"],
-        )
-        for step in steps:
-            print(f"\n$ bd {' '.join(step)}", flush=True)
-            code = bd_main(step)
-            if code:
-                return code
-    finally:
-        os.chdir(previous)
-    print(f"\nThe demo store is in {target}: cd there and try `bd list --all`, `bd blocked`,")
-    print("`bd query 'status = hooked'` or `bd show <id>`.")
-    return 0
+def _resolve(handler: str) -> Callable[[GtContext], None]:
+    module_name, _, function = handler.partition(":")
+    module = importlib.import_module(f"gastown_tui.cli.{module_name}")
+    resolved: Callable[[GtContext], None] = getattr(module, function)
+    return resolved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gt", description="Gas Town workspace manager")
-    parser.add_argument("--version", action="version", version="gt (gastown_tui) 0.1.0")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="show the beads store on a real sample (no API key)")
-    demo.add_argument("--dir", type=Path, help="where to put the demo store (default: a temp dir)")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return run_demo(args.dir)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    ctx = GtContext(args)
+    try:
+        _resolve(args.handler)(ctx)
+    except CommandError as error:
+        print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
+        return error.code
+    except (TownError, SettingsError, ConfigError) as error:
+        print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        ctx.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""The `gt` command line: every command, its flags, and the handler (`module:function`) it calls.
+
+Handlers are named, not imported, so `gt` loads only the module of the command it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)")
+    return common
+
+
+class _Commands:
+    """Adds subcommands with the common flags and a handler name."""
+
+    def __init__(self, parent: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+        self.group = parent.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        self.common = common
+
+    def add(self, name: str, handler: str | None, help_text: str) -> argparse.ArgumentParser:
+        sub = self.group.add_parser(name, parents=[self.common], help=help_text,
+                                    description=help_text)  # fmt: skip
+        if handler:
+            sub.set_defaults(handler=handler)
+        return sub
+
+    def nested(self, name: str, help_text: str) -> _Commands:
+        return _Commands(self.add(name, None, help_text), self.common)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="gt", parents=[common],
+                                     description="Gas Town: a workspace manager for fleets of "
+                                     "AI coding agents")  # fmt: skip
+    parser.add_argument("--version", action="version", version="gt (gastown_tui) 0.1.0")
+    top = _Commands(parser, common)
+
+    demo = top.add("demo", "gt_demo:cmd_demo", "show the beads store on a real sample (no API key)")
+    demo.add_argument("--dir", type=Path, help="where to put the demo store (default: a temp dir)")
+
+    install = top.add("install", "gt_town_commands:cmd_install", "create a town in DIR")
+    install.add_argument("dir", type=Path)
+    install.add_argument("--name", help="the town's name (default: the directory's name)")
+    install.add_argument(
+        "--profile", default="default", help="threshold profile (default|demo|test)"
+    )
+
+    rig = top.nested("rig", "the repositories this town manages")
+    rig_add = rig.add("add", "gt_town_commands:cmd_rig_add", "add a repository as a rig")
+    rig_add.add_argument("name")
+    rig_add.add_argument("source", help="a path or URL git can clone")
+    rig_add.add_argument("--prefix", help="bead id prefix (default: from the name)")
+    rig_add.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="NAME=CMD",
+        help="setup, lint or test command (repeatable; overrides detection)",
+    )
+    rig_add.add_argument("--gate-timeout", action="append", default=[], metavar="NAME=SECONDS")
+    rig_add.add_argument("--runtime", choices=["claude", "builtin", "sim"])
+    rig.add("list", "gt_town_commands:cmd_rig_list", "list rigs")
+    rig_remove = rig.add("remove", "gt_town_commands:cmd_rig_remove", "remove a rig")
+    rig_remove.add_argument("name")
+    rig_remove.add_argument("--force", action="store_true", help="also stop its live sessions")
+
+    polecat = top.nested("polecat", "workers: persistent identities with sessions in tmux")
+    spawn = polecat.add("spawn", "gt_polecat_commands:cmd_spawn", "create a polecat identity")
+    spawn.add_argument("rig")
+    spawn.add_argument("--name", help="default: the next free name of the rig's pool")
+    spawn.add_argument("--runtime", choices=["claude", "builtin", "sim"])
+    polecat_list = polecat.add("list", "gt_polecat_commands:cmd_list", "list polecats")
+    polecat_list.add_argument("--rig")
+    nuke = polecat.add(
+        "nuke",
+        "gt_polecat_commands:cmd_nuke",
+        "end a polecat's session and worktree (identity and history stay)",
+    )
+    nuke.add_argument("address", help="<rig>/<name> or <rig>/polecats/<name>")
+    cycle = polecat.add(
+        "cycle",
+        "gt_polecat_commands:cmd_cycle",
+        "end the polecat's session and start its next hooked bead, if any",
+    )
+    cycle.add_argument("address")
+
+    crew = top.nested("crew", "people's own worktrees")
+    crew_add = crew.add("add", "gt_polecat_commands:cmd_crew_add", "a worktree for a human")
+    crew_add.add_argument("name")
+    crew_add.add_argument("rig")
+
+    sling = top.add("sling", "gt_work_commands:cmd_sling", "put a bead on a polecat's hook")
+    sling.add_argument("bead")
+    sling.add_argument("target", help="<rig> or <rig>/<polecat>")
+    sling.add_argument("--formula", default="mol-polecat-work")
+    sling.add_argument("--var", action="append", default=[], metavar="K=V")
+    sling.add_argument("--runtime", choices=["claude", "builtin", "sim"])
+    sling.add_argument(
+        "--force",
+        action="store_true",
+        help="take the bead from a live agent (its session is stopped first)",
+    )
+    hook = top.add("hook", "gt_work_commands:cmd_hook", "the hook queue of an agent")
+    hook.add_argument("--agent", help="an address (default: $BD_ACTOR)")
+    unsling = top.add("unsling", "gt_work_commands:cmd_unsling", "take a bead off its hook")
+    unsling.add_argument("bead")
+    prime = top.add("prime", "gt_work_commands:cmd_prime", "the context a session starts from")
+    prime.add_argument("--agent", help="an address (default: $BD_ACTOR)")
+    done = top.add(
+        "done",
+        "gt_work_commands:cmd_done",
+        "submit the work: commit, push, file the merge request, end the session",
+    )
+    done.add_argument("--agent", help="an address (default: $BD_ACTOR, else the worktree)")
+    done.add_argument("--issue", help="the bead (crew: default the first hooked bead)")
+
+    mail = top.nested("mail", "typed messages between agents")
+    send = mail.add("send", "gt_mail_commands:cmd_send", "send a message")
+    send.add_argument("to")
+    send.add_argument("--type", required=True, dest="message_type")
+    send.add_argument("--field", action="append", default=[], metavar="K=V")
+    send.add_argument("-s", "--subject")
+    send.add_argument("-m", "--message", dest="body")
+    send.add_argument("--reply-to", help="a message id: the new one joins its thread")
+    inbox = mail.add("inbox", "gt_mail_commands:cmd_inbox", "messages to an address")
+    inbox.add_argument("--agent", help="an address (default: $BD_ACTOR)")
+    inbox.add_argument("--all", action="store_true", help="include read and archived ones")
+    for name, verb in (("read", "show a message and mark it read"),
+                       ("ack", "acknowledge a message"),
+                       ("archive", "archive a message"),
+                       ("thread", "every message of a message's thread")):  # fmt: skip
+        sub = mail.add(name, f"gt_mail_commands:cmd_{name}", verb)
+        sub.add_argument("id")
+
+    nudge = top.add("nudge", "gt_mail_commands:cmd_nudge", "type a line into an agent's session")
+    nudge.add_argument("address")
+    nudge.add_argument("text")
+    broadcast = top.add("broadcast", "gt_mail_commands:cmd_broadcast", "nudge every polecat")
+    broadcast.add_argument("text")
+    broadcast.add_argument("--rig")
+
+    escalate = top.nested("escalate", "ask a human (or the mayor) for help")
+    esc_create = escalate.add("create", "gt_mail_commands:cmd_escalate_create",
+                              "raise an escalation")  # fmt: skip
+    esc_create.add_argument("text")
+    esc_create.add_argument("-s", "--severity", default="MEDIUM")
+    esc_create.add_argument("--issue")
+    esc_create.add_argument("--tried", default="")
+
+    top.add("up", "gt_town_commands:cmd_up", "start the town's daemon session")
+    top.add("down", "gt_town_commands:cmd_down", "stop every session of this town")
+    status = top.add("status", "gt_town_commands:cmd_status", "rigs, polecats, queue, escalations")
+    status.add_argument("--watch", action="store_true", help="redraw until interrupted")
+    status.add_argument("--interval", type=float, default=2.0)
+    status.add_argument("--count", type=int, default=0, help="with --watch: stop after N draws")
+
+    daemon = top.nested("daemon", "the supervision loop")
+    daemon.add("run", "gt_town_commands:cmd_daemon_run", "run the daemon in this terminal")
+
+    sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
+    sync.add_argument("--remote", default="origin")
+    sync.add_argument("--retries", type=int, default=5)
+    return parser

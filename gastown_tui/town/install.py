@@ -1,0 +1,43 @@
+"""`gt install <dir>`: a new town — town.toml, the town's beads store, and its git repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gastown_tui.core.ids import TOWN_PREFIX
+from gastown_tui.core.town_settings import PROFILES, town_toml_text
+from gastown_tui.runtime.git_repo import commit_paths, init_repository
+from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.town.town import TownError
+from gastown_tui.town.town_git import GITATTRIBUTES, GITIGNORE, commit_identity, tracked_paths
+from gastown_tui.town.town_paths import TOWN_FILE, TownPaths
+
+FORMULAS_README = """\
+# Town formulas
+
+A `<name>.formula.toml` here overrides the shipped formula of that name for every rig of this
+town; a rig checkout's own `.beads/formulas/` overrides this one.
+"""
+
+
+def install_town(directory: Path, name: str | None, profile: str, actor: str) -> TownPaths:
+    """Create a town in `directory` (which may exist, but must not hold a town)."""
+    root = directory.resolve()
+    if (root / TOWN_FILE).exists():
+        raise TownError(f"{root} already holds a town ({TOWN_FILE} exists)")
+    if profile not in PROFILES:
+        raise TownError(f"profile {profile!r} must be one of {', '.join(PROFILES)}")
+    paths = TownPaths(root)
+    root.mkdir(parents=True, exist_ok=True)
+    paths.town_toml.write_text(town_toml_text(name or root.name, profile), encoding="utf-8")
+    BeadsStore.initialize(paths.beads, TOWN_PREFIX).close()
+    paths.formulas.mkdir(exist_ok=True)
+    (paths.formulas / "README.md").write_text(FORMULAS_README, encoding="utf-8")
+    paths.rigs.mkdir(exist_ok=True)
+    paths.runtime.mkdir(exist_ok=True)
+    (root / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    (root / ".gitattributes").write_text(GITATTRIBUTES, encoding="utf-8")
+    if not (root / ".git").exists():
+        init_repository(root)
+    commit_paths(root, tracked_paths(root), "Gas Town: new town", commit_identity(root, actor))
+    return paths

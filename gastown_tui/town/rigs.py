@@ -1,0 +1,163 @@
+"""`gt rig add|list|remove`: the repositories a town manages.
+
+A rig is `rigs/<name>/rig.toml` plus a bare clone `repo.git` (the branch exchange between
+polecats and the Refinery). Gates are detected from the default branch unless given.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from gastown_tui.core import events as ev
+from gastown_tui.core.ids import TOWN_PREFIX, InvalidNameError, check_name
+from gastown_tui.core.rig_settings import (
+    DEFAULT_GATE_TIMEOUT,
+    GATE_NAMES,
+    Gate,
+    RigSettings,
+    check_runtime,
+    rig_toml_text,
+)
+from gastown_tui.core.town_settings import SettingsError
+from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run
+from gastown_tui.town.town import Town, TownError
+
+_MAKE_TEST = re.compile(r"^test\s*:", re.MULTILINE)
+
+
+def rig_bead_id(name: str) -> str:
+    return f"{TOWN_PREFIX}-rig-{name}"
+
+
+def detect_gates(repository: Path, branch: str) -> list[Gate]:
+    """A Makefile `test` target, else pytest, else `test.sh` (DESIGN §5)."""
+    try:
+        names = set(git_run(repository, "ls-tree", "--name-only", branch).splitlines())
+    except GitError:
+        return []
+    if "Makefile" in names:
+        makefile = git_run(repository, "show", f"{branch}:Makefile")
+        if _MAKE_TEST.search(makefile):
+            return [Gate("test", "make test", DEFAULT_GATE_TIMEOUT["test"])]
+    pytest_markers = {"pytest.ini", "conftest.py", "tests", "setup.cfg", "tox.ini"}
+    has_pytest = bool(names & pytest_markers) or any(
+        n.startswith("test_") and n.endswith(".py") for n in names
+    )
+    if "pyproject.toml" in names and "[tool.pytest" in git_run(
+        repository, "show", f"{branch}:pyproject.toml"
+    ):
+        has_pytest = True
+    if has_pytest:
+        return [Gate("test", "python3 -m pytest -q", DEFAULT_GATE_TIMEOUT["test"])]
+    if "test.sh" in names:
+        return [Gate("test", "sh test.sh", DEFAULT_GATE_TIMEOUT["test"])]
+    return []
+
+
+def parse_gate_options(gates: list[str], timeouts: list[str]) -> dict[str, Gate]:
+    """`--gate NAME=CMD` and `--gate-timeout NAME=SECONDS` into gates."""
+    given: dict[str, Gate] = {}
+    for spec in gates:
+        name, sep, command = spec.partition("=")
+        if not sep or name not in GATE_NAMES or not command.strip():
+            raise TownError(
+                f"--gate {spec!r}: use NAME=COMMAND with NAME one of {', '.join(GATE_NAMES)}"
+            )
+        given[name] = Gate(name, command, DEFAULT_GATE_TIMEOUT[name])
+    for spec in timeouts:
+        name, sep, seconds = spec.partition("=")
+        if not sep or name not in given or not seconds.isdigit() or int(seconds) <= 0:
+            raise TownError(
+                f"--gate-timeout {spec!r}: use NAME=SECONDS for a gate given with --gate"
+            )
+        given[name] = Gate(name, given[name].command, int(seconds))
+    return given
+
+
+def default_prefix(name: str) -> str:
+    return name[:12].rstrip("-_") or name
+
+
+def add_rig(
+    town: Town,
+    name: str,
+    source: str,
+    *,
+    prefix: str | None,
+    gates: dict[str, Gate],
+    runtime: str | None,
+    actor: str,
+) -> RigSettings:
+    """Clone `source` bare into the town, write rig.toml and record a rig bead."""
+    try:
+        check_name("rig", name)
+        prefix = check_name("prefix", prefix or default_prefix(name))
+        chosen_runtime = check_runtime(runtime) if runtime else "claude"
+    except (InvalidNameError, SettingsError) as error:
+        raise TownError(str(error)) from error
+    rigs = town.rigs()
+    if name in rigs or town.paths.rig(name).exists():
+        raise TownError(f"rig {name!r} already exists")
+    taken = {rig.prefix: rig.name for rig in rigs.values()}
+    if prefix in taken:
+        raise TownError(f"prefix {prefix!r} is already used by rig {taken[prefix]!r}; "
+                        "choose another with --prefix")  # fmt: skip
+    location = Path(source).expanduser()
+    resolved_source = str(location.resolve()) if location.exists() else source
+    repository = town.paths.repo_git(name)
+    try:
+        branch = clone_bare(resolved_source, repository)
+    except GitError as error:
+        shutil.rmtree(town.paths.rig(name), ignore_errors=True)
+        raise TownError(f"cannot clone {source!r}: {error}") from error
+    detected = {gate.name: gate for gate in detect_gates(repository, branch)}
+    merged = {**detected, **gates}
+    settings = RigSettings(
+        name=name, source=resolved_source, prefix=prefix, default_branch=branch,
+        runtime=chosen_runtime,
+        gates=tuple(merged[g] for g in GATE_NAMES if g in merged),
+    )  # fmt: skip
+    town.paths.rig_toml(name).write_text(rig_toml_text(settings), encoding="utf-8")
+    town.forget_rigs()
+    with town.store.transaction(actor) as tx:
+        ts = tx.stamp()
+        tx.emit(ev.CREATE, rig_bead_id(name), {"record": {
+            "id": rig_bead_id(name), "title": f"Rig {name}", "status": "open", "priority": 2,
+            "issue_type": "rig", "created_at": ts, "created_by": actor, "updated_at": ts,
+            "metadata": {"rig": name, "prefix": prefix, "source": resolved_source,
+                         "default_branch": branch, "runtime": chosen_runtime},
+        }}, ts)  # fmt: skip
+    return settings
+
+
+def rig_summary(settings: RigSettings) -> dict[str, Any]:
+    return {
+        "name": settings.name, "prefix": settings.prefix, "source": settings.source,
+        "default_branch": settings.default_branch, "runtime": settings.runtime,
+        "gates": [{"name": g.name, "command": g.command, "timeout": g.timeout}
+                  for g in settings.gates],
+        "max_polecats": settings.max_polecats,
+    }  # fmt: skip
+
+
+def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> list[str]:
+    """Delete the rig's directory; refuses while its sessions live unless `force`."""
+    settings = town.rig(name)
+    sessions = [s for s in town.tmux.sessions() if s.startswith(f"{settings.prefix}-")]
+    if sessions and not force:
+        raise TownError(f"rig {name!r} has live sessions ({', '.join(sessions)}); "
+                        "stop them first or use --force")  # fmt: skip
+    for session in sessions:
+        town.tmux.kill_session(session)
+    shutil.rmtree(town.paths.rig(name))
+    town.forget_rigs()
+    with town.store.transaction(actor) as tx:
+        record = tx.get(rig_bead_id(name))
+        if record is not None:
+            ts = tx.stamp()
+            closed = {"status": "closed", "closed_at": ts, "close_reason": "rig removed"}
+            tx.emit(ev.CLOSE, rig_bead_id(name), {"set": closed}, ts)
+    return sessions

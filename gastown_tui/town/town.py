@@ -1,0 +1,135 @@
+"""An open town: its settings, rigs, beads store and tmux server, as one object.
+
+Commands and the control room open a `Town`, call the engine functions with it, and close it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+from gastown_tui.core.clock import Clock, SystemClock
+from gastown_tui.core.ids import id_prefix
+from gastown_tui.core.record import Record, metadata_of
+from gastown_tui.core.rig_settings import RigSettings, parse_rig_settings
+from gastown_tui.core.town_settings import (
+    SettingsError,
+    Thresholds,
+    TownSettings,
+    parse_town_settings,
+)
+from gastown_tui.runtime.tmux_server import TmuxServer
+from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.store_paths import StorePaths
+from gastown_tui.town.town_paths import TownPaths, find_town
+
+
+class TownError(Exception):
+    """A refusal or failure of a town operation; the CLI prints it and exits 1."""
+
+
+class Town:
+    """One town on disk. The store is opened on first use."""
+
+    def __init__(
+        self,
+        paths: TownPaths,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        self.paths = paths
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.environ = dict(os.environ if environ is None else environ)
+        try:
+            self.settings: TownSettings = parse_town_settings(
+                paths.town_toml.read_text(encoding="utf-8"), str(paths.town_toml)
+            )
+        except (OSError, UnicodeDecodeError) as error:
+            raise TownError(f"{paths.town_toml}: {error}") from error
+        self.tmux = TmuxServer(paths.socket_name(self.environ))
+        self._store: BeadsStore | None = None
+        self._rigs: dict[str, RigSettings] | None = None
+
+    @classmethod
+    def find(cls, start: Path | None = None, **options: object) -> Town:
+        environ = options.get("environ")
+        paths = find_town(start, environ if isinstance(environ, dict) else None)
+        return cls(paths, **options)  # type: ignore[arg-type]
+
+    @property
+    def store(self) -> BeadsStore:
+        if self._store is None:
+            self._store = BeadsStore(
+                StorePaths(self.paths.beads), clock=self.clock, rng=self.rng, report=_warn
+            )
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.settings.thresholds(self.environ.get("GT_PROFILE"))
+
+    def rigs(self) -> dict[str, RigSettings]:
+        if self._rigs is None:
+            found = {}
+            if self.paths.rigs.is_dir():
+                for path in sorted(self.paths.rigs.glob("*/rig.toml")):
+                    text = path.read_text(encoding="utf-8")
+                    settings = parse_rig_settings(text, str(path))
+                    found[settings.name] = settings
+            self._rigs = found
+        return self._rigs
+
+    def forget_rigs(self) -> None:
+        self._rigs = None
+
+    def rig(self, name: str) -> RigSettings:
+        rigs = self.rigs()
+        if name not in rigs:
+            known = ", ".join(rigs) or "none yet"
+            raise TownError(f"no rig {name!r} in this town (rigs: {known})")
+        return rigs[name]
+
+    def rig_of(self, record: Record) -> RigSettings | None:
+        """The rig a bead belongs to: `metadata.rig`, else its id prefix."""
+        named = metadata_of(record).get("rig")
+        rigs = self.rigs()
+        if isinstance(named, str) and named in rigs:
+            return rigs[named]
+        prefix = id_prefix(str(record.get("id", "")))
+        return next((rig for rig in rigs.values() if rig.prefix == prefix), None)
+
+    def session_environment(self, role: str, actor: str, rig: str | None) -> dict[str, str]:
+        """What every session of this town starts with (DESIGN §5), passed by `new-session -e`."""
+        bin_dir = str(Path(sys.executable).parent)
+        path = self.environ.get("PATH", "")
+        environment = {
+            "GT_TOWN": str(self.paths.root),
+            "GT_ROLE": role,
+            "BD_ACTOR": actor,
+            "BEADS_DIR": str(self.paths.beads),
+            "GT_TMUX_SOCKET": self.tmux.socket,
+            "PATH": f"{bin_dir}{os.pathsep}{path}" if path else bin_dir,
+        }
+        if rig:
+            environment["GT_RIG"] = rig
+        for key in ("GT_PROFILE", "TMUX_TMPDIR", "HOME"):
+            if self.environ.get(key):
+                environment[key] = self.environ[key]
+        return environment
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+__all__ = ["SettingsError", "Town", "TownError"]
