@@ -15,6 +15,7 @@ from gastown_tui.core.ids import InvalidNameError, check_name
 from gastown_tui.core.molecule_rules import molecule_of, open_needs, step_name
 from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
+from gastown_tui.store.town_rigs import UnknownRigError, rig_prefix
 
 _LONG_FIELDS = {"description": "description", "design": "design",
                 "acceptance": "acceptance_criteria", "notes": "notes"}  # fmt: skip
@@ -63,6 +64,10 @@ def cmd_create(ctx: CommandContext) -> None:
     if args.parent:
         deps.append(("parent-child", args.parent))
     store = ctx.store
+    try:
+        prefix = rig_prefix(store.paths.root, args.rig) if args.rig else None
+    except UnknownRigError as error:
+        raise CommandError(str(error)) from error
     with store.transaction(ctx.actor) as tx:
         for _, target in deps:
             require(tx, target)
@@ -71,7 +76,7 @@ def cmd_create(ctx: CommandContext) -> None:
             if tx.get(bead_id) is not None:
                 raise CommandError(f"bead {bead_id!r} already exists")
         else:
-            bead_id = tx.new_id(f"{title}|{description}|{ctx.actor}")
+            bead_id = tx.new_id(f"{title}|{description}|{ctx.actor}", prefix=prefix)
         ts = tx.stamp()
         record: dict[str, Any] = {"id": bead_id, "title": title}
         for option, key in _LONG_FIELDS.items():

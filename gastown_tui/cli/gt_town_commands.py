@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from typing import Any
+
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
 from gastown_tui.town import rigs as rig_ops
+from gastown_tui.town.daemon_loop import run_daemon
 from gastown_tui.town.install import install_town
+from gastown_tui.town.session_names import DAEMON_SESSION
+from gastown_tui.town.town_status import town_status
 
 
 def cmd_install(ctx: GtContext) -> None:
@@ -52,3 +59,70 @@ def cmd_rig_remove(ctx: GtContext) -> None:
         ctx.emit_json({"removed": ctx.args.name, "stopped_sessions": stopped})
     else:
         ctx.say(f"removed rig {ctx.args.name}")
+
+
+def cmd_up(ctx: GtContext) -> None:
+    town = ctx.town
+    started = []
+    if not town.tmux.has_session(DAEMON_SESSION):
+        environment = town.session_environment("daemon", "deacon", None)
+        town.tmux.new_session(
+            DAEMON_SESSION,
+            str(town.paths.root),
+            environment,
+            [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
+        )
+        started.append(DAEMON_SESSION)
+    result = {"started": started, "sessions": town.tmux.sessions(), "socket": town.tmux.socket}
+    if ctx.json:
+        ctx.emit_json(result)
+    else:
+        ctx.say(f"started {', '.join(started)}" if started else "the daemon is already running")
+
+
+def cmd_down(ctx: GtContext) -> None:
+    town = ctx.town
+    sessions = town.tmux.sessions()
+    town.tmux.kill_server()
+    if ctx.json:
+        ctx.emit_json({"stopped": sessions, "socket": town.tmux.socket})
+    else:
+        ctx.say(f"stopped {len(sessions)} session(s) on socket {town.tmux.socket}")
+
+
+def cmd_status(ctx: GtContext) -> None:
+    draws = 0
+    while True:
+        status = town_status(ctx.town)
+        if ctx.json:
+            ctx.emit_json(status)
+        else:
+            if ctx.args.watch:
+                ctx.say("\x1b[H\x1b[2J" if ctx.stdout.isatty() else "")
+            ctx.say(status_text(status))
+        draws += 1
+        if not ctx.args.watch or (ctx.args.count and draws >= ctx.args.count):
+            return
+        time.sleep(ctx.args.interval)
+
+
+def status_text(status: dict[str, Any]) -> str:
+    marks = {"working": "●", "stalled": "⚠", "zombie": "✗", "spawning": "…", "resting": "○",
+             "idle": "◌"}  # fmt: skip
+    lines = [f"Gas Town · {visible(status['town'])} · tmux {status['tmux']} · daemon "
+             f"{'up' if status['daemon_running'] else 'down'} · MQ {status['mq_length']} · "
+             f"escalations {status['escalations_open']}"]  # fmt: skip
+    for rig in status["rigs"]:
+        lines.append(f"{rig['name']} ({rig['prefix']})  MQ {rig['mq_length']}")
+        for polecat in rig["polecats"]:
+            hook = ", ".join(polecat["hook"]) or "-"
+            lines.append(f"  {marks.get(polecat['state'], '?')} {polecat['name']:<12} "
+                         f"{polecat['state']:<9} hook: {hook}")  # fmt: skip
+    for escalation in status["escalations"]:
+        lines.append(f"  {escalation['severity']:<8} {escalation['id']}  "
+                     f"{visible(str(escalation['title']))}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def cmd_daemon_run(ctx: GtContext) -> None:
+    run_daemon(ctx.town)

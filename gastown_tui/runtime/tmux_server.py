@@ -73,7 +73,7 @@ class TmuxServer:
             args += ["-e", f"{key}={value}"]
         self.run(*args, "--", *command)
         if keep_dead_pane:  # a crashed agent's last words stay visible; the pane shows dead
-            self.run("set-option", "-t", f"={name}", "remain-on-exit", "on")
+            self.run("set-option", "-w", "-t", f"={name}:", "remain-on-exit", "on")
 
     def kill_session(self, name: str) -> bool:
         return tmux_cmd("-L", self.socket, "kill-session", "-t", f"={name}").returncode == 0

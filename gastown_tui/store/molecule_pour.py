@@ -32,6 +32,7 @@ def pour_molecule(
     wisp: bool,
     assignee: str | None,
     extra_metadata: dict[str, Any] | None = None,
+    prefix: str | None = None,
 ) -> PouredMolecule:
     actor = tx.actor
     infix = "wisp" if wisp else "mol"
@@ -39,7 +40,7 @@ def pour_molecule(
     label = next(iter(values.values()), "") if values else ""
     extra: dict[str, Any] = {"ephemeral": True} if wisp else {}
     owner = {"assignee": assignee} if assignee else {}
-    root = tx.new_id(f"{proto.name}|{values}", infix=infix)
+    root = tx.new_id(f"{proto.name}|{values}", infix=infix, prefix=prefix)
     ts = tx.stamp()
     tx.emit(ev.CREATE, root, {"record": {
         "id": root, "title": f"{proto.name}: {label}" if label else proto.name,
@@ -52,7 +53,7 @@ def pour_molecule(
     bead_of: dict[str, str] = {}
     steps: list[tuple[str, str, str]] = []
     for index, step in enumerate(proto.steps):
-        bead = tx.new_id(f"{root}|{step.id}", infix=infix)
+        bead = tx.new_id(f"{root}|{step.id}", infix=infix, prefix=prefix)
         bead_of[step.id] = bead
         ts = tx.stamp()
         deps = [_edge(bead, root, "parent-child", ts, actor)]

@@ -1,0 +1,149 @@
+"""`gt polecat spawn|list|nuke|cycle` and `gt crew add`: worker identities and their sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gastown_tui.core import record as rec
+from gastown_tui.core.addresses import AddressError, crew_address, parse_address
+from gastown_tui.core.agent_state import AgentFacts, agent_state
+from gastown_tui.core.ids import InvalidNameError, check_name
+from gastown_tui.core.name_pool import pick_name
+from gastown_tui.core.rig_settings import RigSettings, check_runtime
+from gastown_tui.core.timestamps import parse_ts
+from gastown_tui.runtime.git_repo import GitError, add_worktree
+from gastown_tui.runtime.tmux_server import PaneState
+from gastown_tui.town.agents import agent_id, agents, create_agent
+from gastown_tui.town.hooks import hook_queue, running_bead
+from gastown_tui.town.session_names import polecat_session
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work_sessions import ensure_repository, rig_lock, start_next, stop_polecat
+
+
+def spawn(town: Town, rig_name: str, name: str | None, runtime: str | None,
+          actor: str) -> dict[str, Any]:  # fmt: skip
+    rig = town.rig(rig_name)
+    try:
+        chosen = check_runtime(runtime or rig.runtime)
+        if name is not None:
+            check_name("polecat", name)
+    except (InvalidNameError, ValueError) as error:
+        raise TownError(str(error)) from error
+    with rig_lock(town, rig.name):
+        town.store.projection.catch_up()
+        taken = {str(rec.metadata_of(r).get("name")) for r in agents(town, rig=rig.name)}
+        if name is not None and name in taken:
+            raise TownError(f"{rig.name} already has an agent named {name!r}")
+        chosen_name = name or pick_name(taken, town.rng, rig.name_theme)
+        with town.store.transaction(actor) as tx:
+            return create_agent(tx, rig, chosen_name, "polecat", chosen)
+
+
+def parse_worker(town: Town, text: str) -> tuple[RigSettings, str]:
+    """`<rig>/<name>` or `<rig>/polecats/<name>` → (rig, name) of an existing polecat."""
+    parts = text.strip("/").split("/")
+    if len(parts) == 2:
+        parts = [parts[0], "polecats", parts[1]]
+    try:
+        address = parse_address("/".join(parts))
+    except AddressError as error:
+        raise TownError(str(error)) from error
+    if address.role != "polecat" or address.rig is None or address.name is None:
+        raise TownError(f"{text!r} is not a polecat (use <rig>/<name>)")
+    rig = town.rig(address.rig)
+    if town.store.get(agent_id(rig.prefix, address.name)) is None:
+        raise TownError(f"no polecat {address.name!r} in rig {rig.name}")
+    return rig, address.name
+
+
+def polecat_rows(town: Town, rig_name: str | None = None,
+                 panes: list[PaneState] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Every polecat with its derived state, hook and session; `panes` from one tmux call."""
+    if panes is None:
+        panes = town.tmux.panes() or []
+    by_session = {pane.session: pane for pane in panes}
+    now = town.clock.now()
+    stalled_after = town.thresholds.stalled
+    rows = []
+    for record in agents(town, rig=rig_name, role="polecat"):
+        metadata = rec.metadata_of(record)
+        rig = town.rigs().get(str(metadata.get("rig")))
+        if rig is None:
+            continue
+        name = str(metadata.get("name"))
+        address = str(metadata.get("address"))
+        session = polecat_session(rig.prefix, name)
+        queue = hook_queue(town.store.connection, address)
+        current = running_bead(queue)
+        pane = by_session.get(session)
+        idle = None
+        if current is not None:
+            started = rec.metadata_of(current).get("started_at")
+            moments = [parse_ts(str(current.get("updated_at", ""))), parse_ts(str(started or ""))]
+            latest = max((m.timestamp() for m in moments if m is not None), default=None)
+            if pane is not None and pane.activity:
+                latest = max(latest or 0, pane.activity)
+            idle = now.timestamp() - latest if latest else None
+        facts = AgentFacts(len(queue), current is not None, pane is not None,
+                           pane is not None and pane.dead, idle)  # fmt: skip
+        rows.append({
+            "name": name, "rig": rig.name, "address": address, "agent_bead": record["id"],
+            "state": agent_state(facts, stalled_after), "session": session if pane else None,
+            "current": current["id"] if current else None, "hook": [r["id"] for r in queue],
+            "runtime": metadata.get("runtime"), "idle_seconds": idle,
+        })  # fmt: skip
+    return rows
+
+
+def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
+    """End the session and worktree; hooked work goes back to `open`. The identity stays."""
+    rig, name = parse_worker(town, text)
+    did = stop_polecat(town, rig, name, "nuked", actor, keep_worktree=False)
+    released = []
+    address = f"{rig.name}/polecats/{name}"
+    queue = hook_queue(town.store.connection, address)
+    if queue:
+        with town.store.transaction(actor) as tx:
+            for record in queue:
+                ts = tx.stamp()
+                tx.emit("unhook", record["id"], {
+                    "set": {"status": "open", "updated_at": ts}, "unset": ["assignee"],
+                    "metadata": {"session": None, "worktree": None}, "agent": address,
+                    "reason": "polecat nuked"}, ts)  # fmt: skip
+                released.append(record["id"])
+    return {"polecat": address, "did": did, "released": released}
+
+
+def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
+    """End the polecat's session, then start its next hooked bead (used by `gt done`)."""
+    rig, name = parse_worker(town, text)
+    session = polecat_session(rig.prefix, name)
+    ended = town.tmux.kill_session(session)
+    started = start_next(town, rig, name, actor)
+    return {"polecat": f"{rig.name}/polecats/{name}", "ended": ended,
+            "started": started.bead if started else None,
+            "session": started.session if started else None}  # fmt: skip
+
+
+def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]:
+    """A human's own worktree on `crew/<name>`, kept across `gt done`."""
+    rig = town.rig(rig_name)
+    try:
+        check_name("crew", name)
+    except InvalidNameError as error:
+        raise TownError(str(error)) from error
+    with rig_lock(town, rig.name):
+        town.store.projection.catch_up()
+        if town.store.get(agent_id(rig.prefix, name)) is not None:
+            raise TownError(f"{rig.name} already has an agent named {name!r}")
+        worktree = town.paths.crew(rig.name, name)
+        if worktree.exists():
+            raise TownError(f"{worktree} already exists")
+        branch = f"crew/{name}"
+        try:
+            add_worktree(ensure_repository(town, rig), worktree, branch, rig.default_branch)
+        except GitError as error:
+            raise TownError(f"cannot make the crew worktree: {error}") from error
+        with town.store.transaction(actor) as tx:
+            create_agent(tx, rig, name, "crew", "human")
+    return {"crew": crew_address(rig.name, name), "worktree": str(worktree), "branch": branch}

@@ -1,0 +1,47 @@
+"""`gt status`: rigs, polecats with state and hook, merge-queue length, open escalations.
+
+Reads tmux once (one batched `list-panes -a`) however many polecats there are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gastown_tui.core import record as rec
+from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.town.polecats import polecat_rows
+from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
+from gastown_tui.town.town import Town
+
+QUEUED_STATES = ("queued", "testing")
+
+
+def town_status(town: Town) -> dict[str, Any]:
+    town.store.projection.catch_up()
+    panes = town.tmux.panes()
+    sessions = {pane.session for pane in panes or []}
+    merge_requests = list_beads(town.store.connection, ListFilter(types=["merge-request"]))
+    rigs = []
+    for rig in town.rigs().values():
+        queued = [mr for mr in merge_requests
+                  if rec.metadata_of(mr).get("rig") == rig.name
+                  and rec.metadata_of(mr).get("state") in QUEUED_STATES]  # fmt: skip
+        rigs.append({
+            "name": rig.name, "prefix": rig.prefix, "default_branch": rig.default_branch,
+            "polecats": polecat_rows(town, rig.name, panes or []),
+            "mq_length": len(queued), "mq": [mr["id"] for mr in queued],
+            "refinery_running": refinery_session(rig.prefix) in sessions,
+        })  # fmt: skip
+    escalations = list_beads(town.store.connection, ListFilter(types=["escalation"]))
+    open_escalations = [{
+        "id": e["id"], "severity": rec.metadata_of(e).get("severity"),
+        "title": e.get("title", ""), "agent": rec.metadata_of(e).get("agent"),
+        "acknowledged": bool(rec.metadata_of(e).get("acknowledged_by")),
+    } for e in escalations]  # fmt: skip
+    return {
+        "town": town.settings.name, "root": str(town.paths.root), "socket": town.tmux.socket,
+        "tmux": "running" if panes is not None else "down",
+        "daemon_running": DAEMON_SESSION in sessions, "rigs": rigs,
+        "mq_length": sum(r["mq_length"] for r in rigs),
+        "escalations_open": len(open_escalations), "escalations": open_escalations,
+    }  # fmt: skip

@@ -1,0 +1,39 @@
+"""`gt unsling`: take a bead off its agent's hook, back to `open`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gastown_tui.core import record as rec
+from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work_sessions import start_next, stop_polecat
+
+
+def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
+    record = town.store.get(bead_id)
+    if record is None:
+        raise TownError(f"no bead {bead_id!r}")
+    holder = record.get("assignee")
+    if rec.status_of(record) != "hooked" or not isinstance(holder, str):
+        raise TownError(f"{bead_id} is not on a hook (status {rec.status_of(record)})")
+    try:
+        address = parse_address(holder)
+    except AddressError as error:
+        raise TownError(f"{bead_id} is hooked by {holder!r}, which is not an address") from error
+    stopped: list[str] = []
+    running = rec.metadata_of(record).get("session")
+    if running and address.role == "polecat" and address.rig and address.name:
+        stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
+                               keep_worktree=False)  # fmt: skip
+    with town.store.transaction(actor) as tx:
+        ts = tx.stamp()
+        tx.emit("unhook", bead_id, {"set": {"status": "open", "updated_at": ts},
+                                    "unset": ["assignee"],
+                                    "metadata": {"session": None, "worktree": None},
+                                    "agent": holder}, ts)  # fmt: skip
+    started = None
+    if running and address.role == "polecat" and address.rig and address.name:
+        started = start_next(town, town.rig(address.rig), address.name, actor)
+    return {"bead": bead_id, "agent": holder, "stopped": stopped,
+            "next": started.bead if started else None}  # fmt: skip
