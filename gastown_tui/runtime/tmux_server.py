@@ -6,6 +6,9 @@ server is never touched. Pane state for all sessions comes from one `list-panes 
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +74,23 @@ class TmuxServer:
         args = ["new-session", "-d", "-s", name, "-c", cwd, "-x", "200", "-y", "50"]
         for key, value in environment.items():
             args += ["-e", f"{key}={value}"]
-        self.run(*args, "--", *command)
+        # tmux gives a new pane the PATH of the client that asked for it, whatever `-e` says,
+        # so the client runs with the session's PATH too.
+        binary = shutil.which("tmux")
+        if binary is None:
+            raise TmuxError("tmux is not installed (or not on PATH)")
+        client_env = dict(os.environ)
+        if "PATH" in environment:
+            client_env["PATH"] = environment["PATH"]
+        done = subprocess.run(
+            [binary, "-L", self.socket, *args, "--", *command],
+            env=client_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise TmuxError(f"tmux -L {self.socket} new-session: {done.stderr.strip()}")
         if keep_dead_pane:  # a crashed agent's last words stay visible; the pane shows dead
             self.run("set-option", "-w", "-t", f"={name}:", "remain-on-exit", "on")
 

@@ -110,7 +110,9 @@ def _guard(town: Town, record: rec.Record, force: bool, actor: str) -> None:
         stop_polecat(town, rig, address.name, "re-slung with --force", actor, keep_worktree=False)
 
 
-def _choose_polecat(town: Town, rig: RigSettings, wanted: str | None) -> tuple[str, bool]:
+def _choose_polecat(
+    town: Town, rig: RigSettings, wanted: str | None, bead_id: str
+) -> tuple[str, bool]:
     """(name, is new): the named one; a resting one (longest first); a new one; the least busy."""
     existing = {str(rec.metadata_of(r).get("name")): r for r in agents(town, rig=rig.name)}
     if wanted is not None:
@@ -120,7 +122,8 @@ def _choose_polecat(town: Town, rig: RigSettings, wanted: str | None) -> tuple[s
     for name, record in existing.items():
         if rec.metadata_of(record).get("role") != "polecat":
             continue
-        queue = hook_queue(town.store.connection, polecat_address(rig.name, name))
+        queue = [r for r in hook_queue(town.store.connection, polecat_address(rig.name, name))
+                 if r["id"] != bead_id]  # fmt: skip
         busy = bool(queue) or session_alive(town, polecat_session(rig.prefix, name))
         if busy:
             load.append((len(queue), name))
@@ -165,7 +168,7 @@ def sling(
         raise TownError(str(error)) from error
     with rig_lock(town, rig.name):
         town.store.projection.catch_up()
-        name, is_new = _choose_polecat(town, rig, wanted)
+        name, is_new = _choose_polecat(town, rig, wanted, bead_id)
         address = polecat_address(rig.name, name)
         with town.store.transaction(actor) as tx:
             current = tx.get(bead_id)
