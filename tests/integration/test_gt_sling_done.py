@@ -228,9 +228,9 @@ def test_claude_runtime_builds_its_command_line_from_rig_toml(rig_town: TownRunn
     from gastown_tui.town.agent_runtimes import FIRST_PROMPT, session_command
 
     text = (rig_town.root / "rigs" / "demo" / "rig.toml").read_text()
-    text = text.replace('claude_command = ["claude", "--dangerously-skip-permissions", "--model", '
-                        '"{model}", "{prompt}"]',
-                        'claude_command = ["claude", "--model", "{model}", "--", "{prompt}"]')  # fmt: skip
+    shipped = 'claude_command = ["claude", "--dangerously-skip-permissions", "--model", '
+    custom = 'claude_command = ["claude", "--model", "{model}", "--", "{prompt}"]'
+    text = text.replace(shipped + '"{model}", "{prompt}"]', custom)
     settings = parse_rig_settings(text, "rig.toml")
     assert session_command(settings, "claude", "claude-opus-4") == [
         "claude", "--model", "claude-opus-4", "--", FIRST_PROMPT]  # fmt: skip
