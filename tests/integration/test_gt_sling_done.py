@@ -237,3 +237,38 @@ def test_claude_runtime_builds_its_command_line_from_rig_toml(rig_town: TownRunn
     default = parse_rig_settings((rig_town.root / "rigs/demo/rig.toml").read_text(), "rig.toml")
     assert session_command(default, "claude", "m")[0] == "claude"
     assert json.dumps(session_command(default, "claude", "m")).count("{") == 0
+
+
+def test_sling_with_another_formula_and_vars(rig_town: TownRunner) -> None:
+    town = rig_town
+    bead = create(town, "Review this")
+    slung = town.gt("sling", bead, "demo", "--formula", "shiny", "--var", "sim.mode=hang",
+                    "--var", "review_rounds=1", "--json").json()  # fmt: skip
+    assert slung["formula"] == "shiny"
+    root = town.bead(slung["molecule"])
+    assert root["metadata"]["formula"] == "shiny" and root["metadata"]["vars"]["issue"] == bead
+    assert root["metadata"]["vars"]["review_rounds"] == "1"  # formula vars reach the cook
+    event = ops(town, "sling", bead)[0]
+    assert event["data"]["formula"] == "shiny"
+    assert event["data"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
+    assert town.bead(bead)["metadata"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
+    missing = town.gt("sling", create(town, "Other"), "demo", "--formula", "no-such", check=False)
+    assert missing.returncode == 1 and "no-such" in missing.stderr
+
+
+def test_a_crew_members_done_files_a_request_and_keeps_the_worktree(rig_town: TownRunner) -> None:
+    town = rig_town
+    town.gt("crew", "add", "alice", "demo")
+    worktree = town.root / "rigs" / "demo" / "crew" / "alice"
+    bead = create(town, "Human work")
+    (worktree / "notes.md").write_text("by hand\n")
+    crew_env = {"BD_ACTOR": "demo/crew/alice"}
+    result = town.gt("done", "--issue", bead, "--json", cwd=worktree, env=crew_env).json()
+    assert result["agent"] == "demo/crew/alice" and result["branch"] == "crew/alice"
+    (mr,) = merge_requests(town, bead)
+    assert mr["id"] == result["mr"] and mr["metadata"]["worker"] == "demo/crew/alice"
+    assert worktree.exists() and (worktree / "notes.md").exists()
+    assert town.bead(bead)["assignee"] == "demo/refinery"
+    assert witness_mail(town, "POLECAT_DONE") == []
+    again = town.gt("done", "--issue", bead, "--json", cwd=worktree, env=crew_env).json()
+    assert again["mr"] == result["mr"] and len(merge_requests(town, bead)) == 1
