@@ -1,32 +1,31 @@
-"""`gt demo`: the beads store at work on a real beads file, with no API key needed."""
+"""`gt demo`: a demo town with sim workers (no API key), or the beads store on a real sample."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from gastown_tui.cli.bd_main import main as bd_main
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.resources import demo_dir
+from gastown_tui.town.demo_town import build_demo_town, git_available
+from gastown_tui.town.town import Town
+from gastown_tui.town.town_status import town_status
 
 
-def run_demo(directory: Path | None) -> int:
+def run_beads_sample(target: Path) -> int:
     """Import the shipped sample into a scratch store and show its stats and ready work."""
-    target = directory or Path(tempfile.mkdtemp(prefix="gastown-demo-"))
     target.mkdir(parents=True, exist_ok=True)
     sample = demo_dir() / "gastown_ui.issues.jsonl"
     previous = Path.cwd()
     os.chdir(target)
     try:
-        steps = (
-            ["init", "--prefix", "gt"],
-            ["import", str(sample)],
-            ["stats"],
-            ["ready", "--limit", "10"],
-        )
-        for step in steps:
+        for step in (["init", "--prefix", "gt"], ["import", str(sample)], ["stats"],
+                     ["ready", "--limit", "10"]):  # fmt: skip
             print(f"\n$ bd {' '.join(step)}", flush=True)
             code = bd_main(step)
             if code:
@@ -39,6 +38,44 @@ def run_demo(directory: Path | None) -> int:
 
 
 def cmd_demo(ctx: GtContext) -> None:
-    code = run_demo(ctx.args.dir)
-    if code:
-        raise CommandError("the demo failed", code=code)
+    target = ctx.args.dir or Path(tempfile.mkdtemp(prefix="gastown-demo-"))
+    if ctx.args.beads_sample:
+        code = run_beads_sample(target)
+        if code:
+            raise CommandError("the demo failed", code=code)
+        return
+    if shutil.which("tmux") is None or not git_available():
+        raise CommandError("the demo town needs tmux and git on PATH (apt-get install tmux git)")
+    demo = build_demo_town(target, ctx.args.step_delay, ctx.actor)
+    town = Town.find(demo.root)
+    deadline = time.monotonic() + ctx.args.wait
+    try:
+        while True:
+            status = town_status(town)
+            waiting = [p for r in status["rigs"] for p in r["polecats"] if p["hook"]]
+            if ctx.json or not waiting or time.monotonic() >= deadline:
+                break
+            from gastown_tui.cli.gt_town_commands import status_text
+
+            print(status_text(status) + "\n", flush=True)
+            time.sleep(max(ctx.args.step_delay, 1.0))
+    finally:
+        town.close()
+    result = {"town": str(demo.root), "rig": demo.rig, "beads": demo.beads, "slung": demo.slung,
+              "socket": demo.socket}  # fmt: skip
+    if ctx.json:
+        ctx.emit_json(result)
+        return
+    from gastown_tui.cli.gt_town_commands import status_text
+
+    town = Town.find(demo.root)
+    try:
+        print(status_text(town_status(town)))
+    finally:
+        town.close()
+    print(f"\nThe demo town is in {demo.root}. Try, from there:")
+    print("  gt status --watch            the fleet at a glance")
+    print(f"  tmux -L {demo.socket} attach   watch a sim worker in its pane (Ctrl-b d detaches)")
+    print("  bd list --all                every bead, steps and merge requests included")
+    print("  gt sling <bead> demo-app     give a worker the last bead once it is unblocked")
+    print("  gt down                      stop every session of this town")

@@ -42,8 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="gt (gastown_tui) 0.1.0")
     top = _Commands(parser, common)
 
-    demo = top.add("demo", "gt_demo:cmd_demo", "show the beads store on a real sample (no API key)")
-    demo.add_argument("--dir", type=Path, help="where to put the demo store (default: a temp dir)")
+    demo = top.add("demo", "gt_demo:cmd_demo", "a demo town with simulated workers (no API key)")
+    demo.add_argument("--dir", type=Path, help="where to put the demo (default: a temp dir)")
+    demo.add_argument(
+        "--step-delay", type=float, default=1.5, help="seconds each sim worker spends on a step"
+    )
+    demo.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        help="seconds to show progress before handing back the prompt",
+    )
+    demo.add_argument(
+        "--beads-sample",
+        action="store_true",
+        help="instead: import a real beads file and show bd stats and ready",
+    )
 
     install = top.add("install", "gt_town_commands:cmd_install", "create a town in DIR")
     install.add_argument("dir", type=Path)
