@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--reply-to", help="a message id: the new one joins its thread")
     inbox = mail.add("inbox", "gt_mail_commands:cmd_inbox", "messages to an address")
     inbox.add_argument("--agent", help="an address (default: $BD_ACTOR)")
-    inbox.add_argument("--all", action="store_true", help="include read and archived ones")
+    inbox.add_argument("--all", action="store_true", help="include archived ones")
     for name, verb in (("read", "show a message and mark it read"),
                        ("ack", "acknowledge a message"),
                        ("archive", "archive a message"),
@@ -177,6 +177,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     daemon = top.nested("daemon", "the supervision loop")
     daemon.add("run", "gt_town_commands:cmd_daemon_run", "run the daemon in this terminal")
+
+    refinery = top.nested("refinery", "the per-rig merge queue processor")
+    refinery_run = refinery.add("run", "gt_refinery_commands:cmd_refinery_run",
+                                "process the rig's merge queue in this terminal")  # fmt: skip
+    refinery_run.add_argument("rig")
+    refinery_run.add_argument("--once", action="store_true", help="stop when the queue is empty")
+
+    mq = top.nested("mq", "the merge queue")
+    mq_list = mq.add("list", "gt_refinery_commands:cmd_mq_list", "merge requests, next first")
+    mq_list.add_argument("--rig")
+    mq_list.add_argument("--all", action="store_true", help="include merged and closed ones")
+    mq_status = mq.add("status", "gt_refinery_commands:cmd_mq_status", "one merge request")
+    mq_status.add_argument("mr")
+    mq_retry = mq.add("retry", "gt_refinery_commands:cmd_mq_retry", "queue a merge request again")
+    mq_retry.add_argument("mr")
+    mq_reject = mq.add("reject", "gt_refinery_commands:cmd_mq_reject",
+                       "refuse a merge request; its bead becomes open work again")  # fmt: skip
+    mq_reject.add_argument("mr")
+    mq_reject.add_argument("--reason", default="rejected by the operator")
 
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")
