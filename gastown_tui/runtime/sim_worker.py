@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 MODES = ("ok", "hang", "crash", "break-tests", "help", "conflict")
+# Steps where a worker changes code, in the formulas we ship (work and rework).
+EDIT_STEPS = frozenset({"implement", "resolve-conflicts", "fix-gate", "follow-instructions"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,22 @@ def apply_edit(worktree: Path, bead: str, plan: SimPlan) -> str:
     return path
 
 
+def commit_change(worktree: Path, bead: str, plan: SimPlan) -> None:
+    changed = apply_edit(worktree, bead, plan)
+    run("git", "add", "--all")
+    if run("git", "status", "--porcelain"):
+        run("git", "commit", "-q", "-m", f"{bead}: sim change to {changed}")
+
+
+def catch_up_with_target(target: str) -> None:
+    """A rework attempt: rebase the earlier commits onto the target; on a conflict, start over
+    from the target (the edit is made again on top of it)."""
+    if subprocess.run(["git", "rebase", "-q", target], capture_output=True).returncode != 0:
+        run("git", "rebase", "--abort", check=False)
+        run("git", "reset", "-q", "--hard", target)
+        print(f"sim: rebase onto {target} conflicted; redoing the change on top of it", flush=True)
+
+
 def wait_forever(reason: str) -> None:
     print(f"sim: {reason}", flush=True)
     while True:
@@ -102,12 +120,13 @@ def main() -> int:
     worktree = Path.cwd()
     threading.Thread(target=echo_nudges, daemon=True).start()
     print(run("gt", "prime"), flush=True)
-    hook = json.loads(run("gt", "hook", "--json"))
-    current = next((item for item in hook if item.get("id") == bead), None)
-    if current is None:
-        wait_forever(f"{bead} is not on my hook")
+    context = json.loads(run("gt", "prime", "--json"))
+    current = context.get("current")
+    if current is None or current.get("id") != bead:
+        wait_forever(f"{bead} is not the work on my hook")
         return 1
-    metadata = current.get("metadata") or {}
+    metadata = {"vars": current.get("vars") or {}, "attempt": current.get("attempt"),
+                "molecule": (context.get("molecule") or {}).get("id")}  # fmt: skip
     plan = plan_from_vars(metadata.get("vars") or {})
     molecule = metadata.get("molecule")
     print(f"sim: working on {bead} in mode {plan.mode}", flush=True)
@@ -117,6 +136,8 @@ def main() -> int:
         run("gt", "escalate", "create", "-s", "MEDIUM", f"{bead}: the sim needs a decision",
             "--issue", bead, "--tried", "reading the bead twice")  # fmt: skip
         wait_forever("waiting for an answer")
+    if int(metadata.get("attempt") or 1) > 1:
+        catch_up_with_target(str(context.get("target") or "main"))
     steps = json.loads(run("bd", "mol", "current", str(molecule), "--json"))["steps"]
     step = next((s for s in steps if s["state"] == "current"), None)
     if step is None:
@@ -124,12 +145,11 @@ def main() -> int:
         run("bd", "update", step["bead"], "--claim")
     edited = False
     walked = 0
-    while step is not None and step["step"] != "submit":
+    last = steps[-1]["bead"]  # the submit step: `gt done` closes it
+    while step is not None and step["bead"] != last:
         time.sleep(plan.step_delay)
-        if not edited and step["step"] in ("implement", steps[-1]["step"]):
-            changed = apply_edit(worktree, bead, plan)
-            run("git", "add", "--all")
-            run("git", "commit", "-q", "-m", f"{bead}: sim change to {changed}")
+        if not edited and (step["step"] in EDIT_STEPS or step["bead"] == steps[-2]["bead"]):
+            commit_change(worktree, bead, plan)
             edited = True
         walked += 1
         if plan.mode == "crash" and walked == 2:
@@ -139,9 +159,7 @@ def main() -> int:
         next_id = progress.get("next")
         step = next((s for s in steps if s["bead"] == next_id), None)
     if not edited:
-        changed = apply_edit(worktree, bead, plan)
-        run("git", "add", "--all")
-        run("git", "commit", "-q", "-m", f"{bead}: sim change to {changed}")
+        commit_change(worktree, bead, plan)
     time.sleep(plan.step_delay)
     print(run("gt", "done"), flush=True)
     wait_forever("done; the session ends now")

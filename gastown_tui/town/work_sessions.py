@@ -19,7 +19,13 @@ from gastown_tui.core.addresses import polecat_address
 from gastown_tui.core.hook_queue import attempt_of
 from gastown_tui.core.ids import branch_safe
 from gastown_tui.core.rig_settings import RigSettings
-from gastown_tui.runtime.git_repo import GitError, add_worktree, clone_bare, remove_worktree
+from gastown_tui.runtime.git_repo import (
+    GitError,
+    add_worktree,
+    clone_bare,
+    remove_worktree,
+    rev_parse,
+)
 from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.town.agent_runtimes import session_command
 from gastown_tui.town.agents import agent_id
@@ -89,7 +95,7 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
     repository = ensure_repository(town, rig)
     try:
         remove_worktree(repository, worktree)
-        add_worktree(repository, worktree, branch, rig.default_branch)
+        add_worktree(repository, worktree, branch, _start_point(repository, metadata, rig))
     except GitError as error:
         raise TownError(f"cannot make the worktree for {bead['id']}: {error}") from error
     runtime = str(metadata.get("runtime") or rig.runtime)
@@ -118,6 +124,15 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
         end_session_record(town, bead["id"], session, address, "start failed", actor)
         raise TownError(f"cannot start session {session}: {error}") from error
     return StartedSession(session, bead["id"], branch, worktree)
+
+
+def _start_point(repository: Path, metadata: dict[str, object], rig: RigSettings) -> str:
+    """A rework attempt starts from the earlier attempt's branch, so its commits are there to
+    rebase (mol-polecat-rework); a first attempt starts from the target."""
+    previous = metadata.get("previous_branch")
+    if isinstance(previous, str) and rev_parse(repository, f"refs/heads/{previous}"):
+        return previous
+    return rig.default_branch
 
 
 def end_session_record(

@@ -1,0 +1,100 @@
+"""`gt mq list|status|retry|reject`: the merge queue as the operator sees and steers it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gastown_tui.core import events as ev
+from gastown_tui.core import merge_queue as mq
+from gastown_tui.core import record as rec
+from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.town.town import Town, TownError
+
+
+def queue_rows(town: Town, rig: str | None, include_closed: bool) -> list[dict[str, Any]]:
+    """MRs with their state and queue position (1 = next), waiting ones first in score order."""
+    town.store.projection.catch_up()
+    found = list_beads(
+        town.store.connection, ListFilter(types=["merge-request"], include_closed=include_closed)
+    )
+    if rig is not None:
+        town.rig(rig)
+        found = [mr for mr in found if rec.metadata_of(mr).get("rig") == rig]
+    waiting = mq.in_score_order([mr for mr in found if mq.state_of(mr) in mq.WAITING])
+    rest = sorted((mr for mr in found if mq.state_of(mr) not in mq.WAITING),
+                  key=lambda mr: str(mr.get("updated_at", "")), reverse=True)  # fmt: skip
+    rows = []
+    positions: dict[str, int] = {}
+    for mr in waiting:
+        rig_name = str(rec.metadata_of(mr).get("rig"))
+        positions[rig_name] = positions.get(rig_name, 0) + 1
+        rows.append({**mr, "position": positions[rig_name], "state": mq.state_of(mr)})
+    rows += [{**mr, "position": None, "state": mq.state_of(mr)} for mr in rest]
+    return rows
+
+
+def require_mr(town: Town, mr_id: str) -> rec.Record:
+    record = town.store.get(mr_id)
+    if record is None or rec.type_of(record) != "merge-request":
+        raise TownError(f"no merge request {mr_id!r}")
+    return record
+
+
+def retry(town: Town, mr_id: str, actor: str) -> dict[str, Any]:
+    """Queue an MR again (a flaky failure, a fixed target, a stale claim)."""
+    mr = require_mr(town, mr_id)
+    state = mq.state_of(mr)
+    if state in (mq.QUEUED, mq.MERGED, mq.SUPERSEDED):
+        raise TownError(f"{mr_id} is {state}: there is nothing to retry")
+    bead_id = str(rec.metadata_of(mr).get("source_issue"))
+    bead = town.store.get(bead_id)
+    if bead is not None and rec.metadata_of(bead).get("session"):
+        raise TownError(
+            f"{bead_id} is being reworked in a live session "
+            f"({rec.metadata_of(bead)['session']}); let it finish or unsling it"
+        )
+    refinery = f"{rec.metadata_of(mr).get('rig')}/refinery"
+    with town.store.transaction(actor) as tx:
+        ts = tx.stamp()
+        tx.emit(ev.REOPEN, mr_id, {"set": {"status": "open", "updated_at": ts},
+                                   "unset": ["closed_at", "close_reason"],
+                                   "metadata": {"state": mq.QUEUED, "claimed_at": None,
+                                                "retried_by": actor}}, ts)  # fmt: skip
+        if bead is not None and rec.status_of(bead) != rec.CLOSED:
+            tx.emit("update", bead_id, {"set": {"status": "in_progress", "assignee": refinery},
+                                        "metadata": {"mr": mr_id}})  # fmt: skip
+    return {"mr": mr_id, "state": mq.QUEUED, "was": state}
+
+
+def reject(town: Town, mr_id: str, reason: str, actor: str) -> dict[str, Any]:
+    """Refuse an MR for good: it closes as `rejected`, its bead goes back to open work."""
+    mr = require_mr(town, mr_id)
+    state = mq.state_of(mr)
+    if state in (mq.MERGED, mq.REJECTED, mq.SUPERSEDED):
+        raise TownError(f"{mr_id} is already {state}")
+    if state == mq.TESTING:
+        raise TownError(f"{mr_id} is being tested right now; reject it when the run ends")
+    bead_id = str(rec.metadata_of(mr).get("source_issue"))
+    with town.store.transaction(actor) as tx:
+        ts = tx.stamp()
+        tx.emit(
+            ev.CLOSE,
+            mr_id,
+            {
+                "set": {"status": "closed", "closed_at": ts, "close_reason": f"rejected: {reason}"},
+                "metadata": {"state": mq.REJECTED, "rejected_by": actor},
+            },
+            ts,
+        )
+        bead = tx.get(bead_id)
+        if bead is not None and rec.metadata_of(bead).get("mr") == mr_id:
+            tx.emit(
+                "update",
+                bead_id,
+                {
+                    "set": {"status": "open"},
+                    "unset": ["assignee"],
+                    "metadata": {"mr": None, "rejected_mr": mr_id},
+                },
+            )
+    return {"mr": mr_id, "state": mq.REJECTED, "bead": bead_id, "reason": reason}

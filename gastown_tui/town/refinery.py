@@ -1,0 +1,257 @@
+"""The Refinery (DESIGN §6): one per rig, in its own session `<prefix>-refinery`.
+
+It takes `queued` MRs in score order, squashes each branch onto the target in its worktree,
+runs the rig's gates in their own process group, and moves the target (compare-and-swap) to
+exactly one commit per MR. A conflict or a red gate never reaches the target: the MR goes back
+as REWORK_REQUEST. A gate that also fails on the target alone is the target's failure: one bug
+bead per (gate, first failing line), and the branch lands. On start it recovers from a crash.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from gastown_tui.core import events as ev
+from gastown_tui.core import merge_queue as mq
+from gastown_tui.core import record as rec
+from gastown_tui.runtime.fault_seams import fault_point
+from gastown_tui.runtime.gate_runner import GateResult, kill_leftovers, run_gate
+from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
+from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.town.daemon_loop import write_heartbeat
+from gastown_tui.town.mail import send_mail
+from gastown_tui.town.refinery_batch import process_batch
+from gastown_tui.town.refinery_git import (
+    ensure_worktree,
+    landed_commit,
+    move_target,
+    reset_to,
+    squash,
+)
+from gastown_tui.town.rework import send_back
+from gastown_tui.town.session_names import refinery_session
+from gastown_tui.town.target_failures import file_target_failure
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work_sessions import ensure_repository
+
+
+@dataclass
+class Outcome:
+    mr: str
+    result: str  # merged | conflict | failed | skipped
+    commit: str | None = None
+    detail: str = ""
+    bugs: list[str] = field(default_factory=list)
+
+
+class Refinery:
+    """The merge queue processor of one rig."""
+
+    def __init__(self, town: Town, rig_name: str) -> None:
+        self.town = town
+        self.rig = town.rig(rig_name)
+        self.actor = f"{self.rig.name}/refinery"
+        self.repository = ensure_repository(town, self.rig)
+        self.worktree = town.paths.refinery(self.rig.name)
+        self.gate_record = town.paths.runtime / "refinery" / f"{self.rig.name}.gates.json"
+        self._target_gate_cache: dict[tuple[str, str], GateResult] = {}
+
+    @property
+    def target(self) -> str:
+        return self.rig.default_branch
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One Refinery per rig: a second one is refused instead of racing the first."""
+        path = self.town.paths.lock(f"refinery-{self.rig.name}")
+        with path.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as error:
+                raise TownError(f"the refinery of {self.rig.name} is already running "
+                                f"(lock {path})") from error  # fmt: skip
+            yield
+
+    def target_head(self) -> str:
+        head = rev_parse(self.repository, f"refs/heads/{self.target}")
+        if head is None:
+            raise TownError(f"rig {self.rig.name}: the target branch {self.target} is missing")
+        return head
+
+    def recover(self) -> dict[str, Any]:
+        """After a crash: kill leftover gates, clean the worktree, settle MRs left `testing`."""
+        killed = kill_leftovers(self.gate_record)
+        ensure_worktree(self.repository, self.worktree, self.target_head())
+        reset_to(self.worktree, self.target_head())
+        merged, requeued = [], []
+        for mr in self.requests(states=(mq.TESTING,)):
+            commit = landed_commit(self.repository, self.target, mr["id"])
+            if commit is not None:
+                self.finish_merged(mr, commit, "recovered: already on the target")
+                merged.append(mr["id"])
+            else:
+                with self.town.store.transaction(self.actor) as tx:
+                    tx.emit("update", mr["id"], {"metadata": {"state": mq.QUEUED,
+                                                              "claimed_at": None}})  # fmt: skip
+                requeued.append(mr["id"])
+        return {"killed_gates": killed, "merged": merged, "requeued": requeued}
+
+    def requests(self, states: tuple[str, ...] = (mq.QUEUED,)) -> list[rec.Record]:
+        store = self.town.store
+        store.projection.catch_up()
+        found = list_beads(store.connection, ListFilter(types=["merge-request"]))
+        mine = [mr for mr in found if rec.metadata_of(mr).get("rig") == self.rig.name
+                and mq.state_of(mr) in states]  # fmt: skip
+        return mq.in_score_order(mine)
+
+    def claim(self, mr: rec.Record) -> None:
+        metadata = rec.metadata_of(mr)
+        with self.town.store.transaction(self.actor) as tx:
+            ts = tx.stamp()
+            tx.emit("update", mr["id"], {"metadata": {"state": mq.TESTING, "claimed_at": ts}}, ts)
+            tx.emit("merge_started", mr["id"], {
+                "mr": mr["id"], "bead": metadata.get("source_issue"),
+                "agent": metadata.get("worker"), "attempt": metadata.get("attempt"),
+            })  # fmt: skip
+
+    def message_for(self, mr: rec.Record) -> str:
+        metadata = rec.metadata_of(mr)
+        bead_id = str(metadata.get("source_issue"))
+        bead = self.town.store.get(bead_id) or {}
+        title = str(bead.get("title", "")).strip().splitlines()
+        return mq.merge_message(
+            bead_id,
+            title[0] if title else "",
+            mr["id"],
+            str(metadata.get("branch")),
+            str(metadata.get("worker")),
+        )
+
+    def author_of(self, mr: rec.Record) -> tuple[str, str]:
+        worker = str(rec.metadata_of(mr).get("worker") or self.actor)
+        return worker, worker.replace("/", ".") + "@gastown.local"
+
+    def run_gates(self, commit: str, base: str) -> tuple[GateResult | None, list[str]]:
+        """Every gate on `commit`. Returns the first red gate that is the change's fault, if
+        any, and the bug beads filed for gates that `base` (the target) fails on its own."""
+        bugs: list[str] = []
+        reset_to(self.worktree, commit)
+        for gate in self.rig.gates:
+            result = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
+                              self.gate_record)  # fmt: skip
+            if result.passed:
+                continue
+            on_target = self.gate_on(base, gate.name)
+            reset_to(self.worktree, commit)
+            if on_target is not None and not on_target.passed:
+                bugs.append(file_target_failure(self.town, self.rig.name, self.target, gate.name,
+                                                on_target.output, self.actor))  # fmt: skip
+                continue
+            return result, bugs
+        return None, bugs
+
+    def gate_on(self, commit: str, gate_name: str) -> GateResult | None:
+        key = (commit, gate_name)
+        if key not in self._target_gate_cache:
+            gate = next((g for g in self.rig.gates if g.name == gate_name), None)
+            if gate is None:
+                return None
+            reset_to(self.worktree, commit)
+            self._target_gate_cache[key] = run_gate(gate.name, gate.command, self.worktree,
+                                                    gate.timeout, self.gate_record)  # fmt: skip
+        return self._target_gate_cache[key]
+
+    def process(self, mr: rec.Record) -> Outcome:
+        """Take one MR from `queued` to merged or sent back."""
+        self.claim(mr)
+        metadata = rec.metadata_of(mr)
+        branch = str(metadata.get("branch"))
+        while True:
+            base = self.target_head()
+            if rev_parse(self.repository, f"refs/heads/{branch}") is None:
+                send_back(self.town, mr["id"], "other", details=f"branch {branch} is missing",
+                          actor=self.actor)  # fmt: skip
+                return Outcome(mr["id"], "failed", detail=f"branch {branch} is missing")
+            squashed = squash(self.worktree, base, branch, self.message_for(mr),
+                              self.author_of(mr))  # fmt: skip
+            if squashed.conflicts:
+                send_back(self.town, mr["id"], "conflict", files=squashed.conflicts,
+                          details="Conflicting files:\n" + "\n".join(squashed.conflicts),
+                          actor=self.actor)  # fmt: skip
+                return Outcome(mr["id"], "conflict", detail=", ".join(squashed.conflicts))
+            if squashed.commit is None:
+                self.finish_merged(mr, base, "nothing new: the branch is already on the target")
+                return Outcome(mr["id"], "merged", base, "already on the target")
+            red, bugs = self.run_gates(squashed.commit, base)
+            if red is not None:
+                reset_to(self.worktree, base)
+                send_back(self.town, mr["id"], "gate", gate=red.name, details=red.output,
+                          actor=self.actor)  # fmt: skip
+                return Outcome(mr["id"], "failed", detail=f"gate {red.name}", bugs=bugs)
+            if not move_target(self.repository, self.target, squashed.commit, base):
+                continue  # the target moved under us (a push from outside): do it again
+            fault_point("refinery.after_land")
+            self.push_to_source(squashed.commit)
+            self.finish_merged(mr, squashed.commit, "")
+            return Outcome(mr["id"], "merged", squashed.commit, bugs=bugs)
+
+    def push_to_source(self, commit: str) -> None:
+        if not self.rig.push_to_source:
+            return
+        try:
+            git_run(self.repository, "push", "--quiet", self.rig.source,
+                    f"{commit}:refs/heads/{self.target}")  # fmt: skip
+        except GitError as error:
+            print(f"refinery {self.rig.name}: push to the source failed: {error}", flush=True)
+
+    def finish_merged(self, mr: rec.Record, commit: str, note: str) -> None:
+        metadata = rec.metadata_of(mr)
+        bead_id = str(metadata.get("source_issue"))
+        with self.town.store.transaction(self.actor) as tx:
+            current = tx.get(mr["id"])
+            if current is None or mq.state_of(current) == mq.MERGED:
+                return
+            ts = tx.stamp()
+            tx.emit(ev.CLOSE, mr["id"], {
+                "set": {"status": "closed", "closed_at": ts, "close_reason": "merged"},
+                "metadata": {"state": mq.MERGED, "merge_commit": commit, "merged_at": ts,
+                             **({"note": note} if note else {})},
+            }, ts)  # fmt: skip
+            bead = tx.get(bead_id)
+            if bead is not None and rec.status_of(bead) != rec.CLOSED:
+                ts = tx.stamp()
+                tx.emit(ev.CLOSE, bead_id, {"set": {"status": "closed", "closed_at": ts,
+                                                    "close_reason": f"merged in {commit[:12]}"},
+                                            "metadata": {"merge_commit": commit}}, ts)  # fmt: skip
+            tx.emit("merged", mr["id"], {
+                "mr": mr["id"], "bead": bead_id, "agent": metadata.get("worker"),
+                "attempt": metadata.get("attempt"), "merge_commit": commit,
+            })  # fmt: skip
+            send_mail(tx, f"{self.rig.name}/witness", "MERGED",
+                      {"mr": mr["id"], "issue": bead_id, "merge_commit": commit},
+                      subject=f"MERGED {bead_id}")  # fmt: skip
+
+    def run(self, *, once: bool = False) -> list[Outcome]:
+        """Recover, then process the queue; with `once`, stop when it is empty."""
+        outcomes: list[Outcome] = []
+        with self.exclusive():
+            self.recover()
+            tick = 0
+            while True:
+                tick += 1
+                write_heartbeat(self.town, refinery_session(self.rig.prefix), tick)
+                waiting = self.requests()
+                if waiting:
+                    if self.rig.batch > 1 and len(waiting) > 1:
+                        outcomes += process_batch(self, waiting[: self.rig.batch])
+                    else:
+                        outcomes.append(self.process(waiting[0]))
+                    continue
+                if once:
+                    return outcomes
+                time.sleep(self.town.thresholds.tick)

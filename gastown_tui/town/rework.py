@@ -1,0 +1,109 @@
+"""Sending a merge request back (DESIGN §4, §6): the MR closes as `conflict` or `failed`, and
+its bead goes back on its worker's hook as attempt n+1 with `mol-polecat-rework` poured, a
+REWORK_REQUEST in the worker's mail and MERGE_FAILED to the witness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gastown_tui.core import events as ev
+from gastown_tui.core import merge_queue as mq
+from gastown_tui.core import record as rec
+from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.core.formula_cook import cook
+from gastown_tui.core.formula_model import FormulaError
+from gastown_tui.core.hook_queue import attempt_of
+from gastown_tui.store.formula_library import library_for
+from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.town.mail import send_mail
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work_sessions import start_next
+
+REWORK_FORMULA = "mol-polecat-rework"
+INSTRUCTIONS = {
+    "conflict": "Rebase your branch onto {target}, resolve the conflicts in the files listed, "
+                "run the gates, then `gt done`.",
+    "gate": "The gate `{gate}` failed on your change (its output is below). Fix it, run the "
+            "gate yourself, then `gt done`.",
+    "other": "Read the error below, fix what it names, then `gt done`.",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SentBack:
+    bead: str
+    worker: str
+    attempt: int
+    molecule: str
+    started: str | None
+
+
+def send_back(town: Town, mr_id: str, reason: str, *, gate: str = "", details: str,
+              files: list[str] | None = None, actor: str) -> SentBack:  # fmt: skip
+    """Close `mr_id` as failed and re-hook its bead on its worker for another attempt."""
+    mr = town.store.get(mr_id)
+    if mr is None:
+        raise TownError(f"no merge request {mr_id!r}")
+    metadata = rec.metadata_of(mr)
+    bead_id = str(metadata.get("source_issue"))
+    worker = str(metadata.get("worker"))
+    target = str(metadata.get("target") or "main")
+    library = library_for(town.paths.beads, town.paths.root)
+    values = {"issue": bead_id, "mr": mr_id, "reason": reason, "gate": gate, "target": target}
+    try:
+        proto = cook(library.load(REWORK_FORMULA), values, resolve=library.load)
+    except FormulaError as error:
+        raise TownError(f"cannot pour {REWORK_FORMULA}: {error}") from error
+    failure_type = (
+        "conflict" if reason == "conflict" else ("tests" if reason == "gate" else "other")
+    )
+    state = mq.CONFLICT if reason == "conflict" else mq.FAILED
+    rig_name = str(metadata.get("rig"))
+    rig = town.rig(rig_name)
+    with town.store.transaction(actor) as tx:
+        bead = tx.get(bead_id)
+        if bead is None:
+            raise TownError(f"merge request {mr_id} names no bead ({bead_id!r})")
+        attempt = attempt_of(bead) + 1
+        ts = tx.stamp()
+        tx.emit(ev.CLOSE, mr_id, {"set": {"status": "closed", "closed_at": ts,
+                                          "close_reason": state},
+                                  "metadata": {"state": state, "failure_type": failure_type,
+                                               "failed_at": ts}}, ts)  # fmt: skip
+        poured = pour_molecule(tx, proto, wisp=False, assignee=worker,
+                               extra_metadata={"issue": bead_id, "rig": rig_name},
+                               prefix=rig.prefix)  # fmt: skip
+        ts = tx.stamp()
+        facts = {"mr": mr_id, "bead": bead_id, "agent": worker, "attempt": attempt,
+                 "failure_type": failure_type, "files": files or [], "gate": gate}  # fmt: skip
+        tx.emit("rework", bead_id, {
+            "set": {"status": "hooked", "assignee": worker, "updated_at": ts},
+            "metadata": {"attempt": attempt, "molecule": poured.root, "formula": REWORK_FORMULA,
+                         "previous_branch": metadata.get("branch"), "branch": None,
+                         "session": None, "worktree": None, "mr": None, "last_mr": mr_id,
+                         "rework_reason": reason, "slung_at": ts},
+            **facts,
+        }, ts)  # fmt: skip
+        tx.emit("merge_failed", mr_id, facts)
+        instructions = INSTRUCTIONS[reason].format(target=target, gate=gate or "?")
+        fields = {"mr": mr_id, "issue": bead_id, "reason": reason, "instructions": instructions}
+        if reason == "conflict":
+            fields["conflict_files"] = ", ".join(files or []) or "(unknown)"
+        else:
+            fields["gate"] = gate or "other"
+        send_mail(tx, worker, "REWORK_REQUEST", fields, subject=f"REWORK_REQUEST {bead_id}",
+                  body=details)  # fmt: skip
+        send_mail(tx, f"{rig_name}/witness", "MERGE_FAILED",
+                  {"mr": mr_id, "issue": bead_id, "failure_type": failure_type,
+                   "error": details.strip().splitlines()[-1][:300] if details.strip() else reason},
+                  subject=f"MERGE_FAILED {bead_id}")  # fmt: skip
+    started = None
+    try:
+        address = parse_address(worker)
+    except AddressError:
+        address = None
+    if address is not None and address.role == "polecat" and address.name:
+        session = start_next(town, rig, address.name, actor)
+        started = session.session if session else None
+    return SentBack(bead_id, worker, attempt, poured.root, started)
