@@ -33,12 +33,14 @@ DEP_REMOVE = "dep_remove"
 COMMENT_ADD = "comment_add"
 
 # Ops whose data uses set / unset / metadata.
-FIELD_OPS = frozenset({UPDATE, CLAIM, CLOSE, REOPEN, DELETE, "hook", "unhook", "sling", "done"})
+FIELD_OPS = frozenset(
+    {UPDATE, CLAIM, CLOSE, REOPEN, DELETE, "hook", "unhook", "sling", "done", "rework"}
+)
 BEAD_OPS = FIELD_OPS | {CREATE, IMPORT, LABEL_ADD, LABEL_REMOVE, DEP_ADD, DEP_REMOVE, COMMENT_ADD}
 # Engine events that are recorded for the feed and history but change no bead by themselves.
 NON_BEAD_OPS = frozenset({
     "session_start", "session_end", "mq_submit", "merge_started", "merged", "merge_failed",
-    "rework", "escalate", "ack", "resolve", "raise", "reassign", "nudge", "patrol", "usage",
+    "escalate", "ack", "resolve", "raise", "reassign", "nudge", "patrol", "usage",
 })  # fmt: skip
 
 

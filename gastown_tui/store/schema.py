@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10  # 10: `rework` events change their bead
 
 _TABLES = """
 CREATE TABLE beads (
