@@ -168,6 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
     esc_create.add_argument("--issue")
     esc_create.add_argument("--tried", default="")
 
+    esc_list = escalate.add("list", "gt_escalation_commands:cmd_list",
+                            "open escalations, unacknowledged first, by severity")  # fmt: skip
+    esc_list.add_argument("--all", action="store_true", help="include resolved ones")
+    esc_list.add_argument("--severity", help="only this severity")
+    esc_list.add_argument("--unacked", action="store_true", help="only unacknowledged ones")
+    esc_show = escalate.add("show", "gt_escalation_commands:cmd_show", "one escalation")
+    esc_show.add_argument("id")
+    esc_ack = escalate.add("ack", "gt_escalation_commands:cmd_ack", "acknowledge: I have seen it")
+    esc_ack.add_argument("id")
+    esc_ack.add_argument("--note", default="")
+    esc_resolve = escalate.add("resolve", "gt_escalation_commands:cmd_resolve",
+                               "close an escalation with the decision")  # fmt: skip
+    esc_resolve.add_argument("id")
+    esc_resolve.add_argument("--reason", required=True)
+    esc_reassign = escalate.add("reassign", "gt_escalation_commands:cmd_reassign",
+                                "give the escalated bead to another polecat")  # fmt: skip
+    esc_reassign.add_argument("id")
+    esc_reassign.add_argument("target", help="<rig> or <rig>/<polecat>")
+    esc_raise = escalate.add("raise", "gt_escalation_commands:cmd_raise",
+                             "raise the severity one step and route it again")  # fmt: skip
+    esc_raise.add_argument("id")
+
     top.add("up", "gt_town_commands:cmd_up", "start the town's daemon session")
     top.add("down", "gt_town_commands:cmd_down", "stop every session of this town")
     status = top.add("status", "gt_town_commands:cmd_status", "rigs, polecats, queue, escalations")
