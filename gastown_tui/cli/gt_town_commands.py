@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Any
 
+from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
 from gastown_tui.town import rigs as rig_ops
@@ -13,6 +14,7 @@ from gastown_tui.town.daemon_loop import run_daemon
 from gastown_tui.town.install import install_town
 from gastown_tui.town.session_names import DAEMON_SESSION
 from gastown_tui.town.town_status import town_status
+from gastown_tui.town.work_sessions import session_alive
 
 
 def cmd_install(ctx: GtContext) -> None:
@@ -64,7 +66,8 @@ def cmd_rig_remove(ctx: GtContext) -> None:
 def cmd_up(ctx: GtContext) -> None:
     town = ctx.town
     started = []
-    if not town.tmux.has_session(DAEMON_SESSION):
+    if not session_alive(town, DAEMON_SESSION):
+        town.tmux.kill_session(DAEMON_SESSION)  # the dead pane of a daemon that crashed
         environment = town.session_environment("daemon", "deacon", None)
         town.tmux.new_session(
             DAEMON_SESSION,
@@ -91,6 +94,8 @@ def cmd_down(ctx: GtContext) -> None:
 
 
 def cmd_status(ctx: GtContext) -> None:
+    if ctx.args.interval <= 0 or ctx.args.count < 0:
+        raise CommandError("--interval must be above 0 and --count at least 0", code=2)
     draws = 0
     while True:
         status = town_status(ctx.town)

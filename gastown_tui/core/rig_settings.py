@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gastown_tui.core.ids import InvalidNameError, check_name
-from gastown_tui.core.town_settings import SettingsError, toml_string
+from gastown_tui.core.town_settings import SettingsError, table_of, toml_string
 
 RUNTIMES = ("claude", "builtin", "sim")
 GATE_NAMES = ("setup", "lint", "test")
@@ -48,6 +48,12 @@ def check_runtime(value: str) -> str:
     return value
 
 
+def _count(where: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise SettingsError(f"{where}: {key} must be a positive integer, not {value!r}")
+    return value
+
+
 def parse_rig_settings(text: str, where: str) -> RigSettings:
     try:
         data = tomllib.loads(text)
@@ -59,15 +65,15 @@ def parse_rig_settings(text: str, where: str) -> RigSettings:
     except InvalidNameError as error:
         raise SettingsError(f"{where}: {error}") from error
     gates = []
-    for gate_name, table in (data.get("gates") or {}).items():
+    for gate_name, table in table_of(where, data, "gates").items():
         if not isinstance(table, dict) or not isinstance(table.get("command"), str):
             raise SettingsError(f"{where}: [gates.{gate_name}] needs a 'command' string")
         timeout = table.get("timeout", DEFAULT_GATE_TIMEOUT.get(gate_name, 1800))
         if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
             raise SettingsError(f"{where}: gates.{gate_name}.timeout must be a positive integer")
         gates.append(Gate(gate_name, table["command"], timeout))
-    agent = data.get("agent") or {}
-    queue = data.get("merge_queue") or {}
+    agent = table_of(where, data, "agent")
+    queue = table_of(where, data, "merge_queue")
     command = agent.get("claude_command", list(DEFAULT_CLAUDE_COMMAND))
     if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
         raise SettingsError(f"{where}: agent.claude_command must be a list of strings")
@@ -79,10 +85,10 @@ def parse_rig_settings(text: str, where: str) -> RigSettings:
         name=name, source=str(data.get("source", "")), prefix=prefix,
         default_branch=str(data.get("default_branch", "main")), runtime=runtime,
         model=str(agent.get("model", DEFAULT_MODEL)), gates=tuple(gates),
-        max_polecats=int(data.get("max_polecats", 8)),
+        max_polecats=_count(where, "max_polecats", data.get("max_polecats", 8)),
         name_theme=str(data.get("name_theme", "mad-max")), claude_command=tuple(command),
         push_to_source=bool(queue.get("push_to_source", False)),
-        batch=int(queue.get("batch", 1)), extra=data,
+        batch=_count(where, "merge_queue.batch", queue.get("batch", 1)), extra=data,
     )  # fmt: skip
 
 

@@ -61,6 +61,14 @@ def _number(where: str, value: Any) -> float:
     return float(value)
 
 
+def table_of(where: str, data: dict[str, Any], key: str) -> dict[str, Any]:
+    """`data[key]` when it is a table (an absent one is empty); SettingsError otherwise."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{where}: '{key}' must be a table, not {value!r}")
+    return value
+
+
 def parse_town_settings(text: str, where: str = "town.toml") -> TownSettings:
     try:
         data = tomllib.loads(text)
@@ -70,7 +78,8 @@ def parse_town_settings(text: str, where: str = "town.toml") -> TownSettings:
     if not isinstance(name, str) or not name:
         raise SettingsError(f"{where}: 'name' is missing")
     profiles = dict(PROFILES)
-    for profile_name, table in (data.get("profiles") or {}).items():
+    for profile_name in table_of(where, data, "profiles"):
+        table = table_of(f"{where}: profiles", data["profiles"], profile_name)
         base = profiles.get(profile_name, PROFILES["default"])
         values = {**base.__dict__}
         for key, value in table.items():
@@ -80,7 +89,8 @@ def parse_town_settings(text: str, where: str = "town.toml") -> TownSettings:
             values[key] = int(number) if key.startswith("max_") else number
         profiles[profile_name] = Thresholds(**values)
     routes = dict(DEFAULT_ROUTES)
-    for severity, actions in ((data.get("escalation") or {}).get("routes") or {}).items():
+    escalation = table_of(where, data, "escalation")
+    for severity, actions in table_of(f"{where}: escalation", escalation, "routes").items():
         if severity.upper() not in SEVERITIES or not isinstance(actions, list):
             raise SettingsError(f"{where}: escalation.routes.{severity} is not a severity's list")
         try:
@@ -90,7 +100,7 @@ def parse_town_settings(text: str, where: str = "town.toml") -> TownSettings:
     profile = str(data.get("profile", "default"))
     if profile not in profiles:
         raise SettingsError(f"{where}: profile {profile!r} is not defined")
-    dispatch = data.get("dispatch") or {}
+    dispatch = table_of(where, data, "dispatch")
     return TownSettings(name=name, profile=profile, profiles=profiles, routes=routes,
                         auto_dispatch=bool(dispatch.get("auto_dispatch", False)))  # fmt: skip
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gastown_tui.core.ids import TOWN_PREFIX
 from gastown_tui.core.town_settings import PROFILES, town_toml_text
-from gastown_tui.runtime.git_repo import commit_paths, init_repository
+from gastown_tui.runtime.git_repo import GitError, commit_paths, init_repository
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.town.town import TownError
 from gastown_tui.town.town_git import GITATTRIBUTES, GITIGNORE, commit_identity, tracked_paths
@@ -28,16 +28,23 @@ def install_town(directory: Path, name: str | None, profile: str, actor: str) ->
     if profile not in PROFILES:
         raise TownError(f"profile {profile!r} must be one of {', '.join(PROFILES)}")
     paths = TownPaths(root)
-    root.mkdir(parents=True, exist_ok=True)
-    paths.town_toml.write_text(town_toml_text(name or root.name, profile), encoding="utf-8")
-    BeadsStore.initialize(paths.beads, TOWN_PREFIX).close()
-    paths.formulas.mkdir(exist_ok=True)
-    (paths.formulas / "README.md").write_text(FORMULAS_README, encoding="utf-8")
-    paths.rigs.mkdir(exist_ok=True)
-    paths.runtime.mkdir(exist_ok=True)
-    (root / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-    (root / ".gitattributes").write_text(GITATTRIBUTES, encoding="utf-8")
-    if not (root / ".git").exists():
-        init_repository(root)
-    commit_paths(root, tracked_paths(root), "Gas Town: new town", commit_identity(root, actor))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise TownError(f"cannot make a town in {root}: {error.strerror or error}") from error
+    try:
+        paths.town_toml.write_text(town_toml_text(name or root.name, profile), encoding="utf-8")
+        BeadsStore.initialize(paths.beads, TOWN_PREFIX).close()
+        paths.formulas.mkdir(exist_ok=True)
+        (paths.formulas / "README.md").write_text(FORMULAS_README, encoding="utf-8")
+        paths.rigs.mkdir(exist_ok=True)
+        paths.runtime.mkdir(exist_ok=True)
+        (root / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        (root / ".gitattributes").write_text(GITATTRIBUTES, encoding="utf-8")
+        if not (root / ".git").exists():
+            init_repository(root)
+        identity = commit_identity(root, actor)
+        commit_paths(root, tracked_paths(root), "Gas Town: new town", identity)
+    except (OSError, GitError) as error:
+        raise TownError(f"cannot make a town in {root}: {error}") from error
     return paths

@@ -17,7 +17,12 @@ from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import ensure_repository, rig_lock, start_next, stop_polecat
+from gastown_tui.town.work_sessions import (
+    ensure_repository,
+    rig_lock,
+    start_next_locked,
+    stop_polecat,
+)
 
 
 def spawn(town: Town, rig_name: str, name: str | None, runtime: str | None,
@@ -51,8 +56,12 @@ def parse_worker(town: Town, text: str) -> tuple[RigSettings, str]:
     if address.role != "polecat" or address.rig is None or address.name is None:
         raise TownError(f"{text!r} is not a polecat (use <rig>/<name>)")
     rig = town.rig(address.rig)
-    if town.store.get(agent_id(rig.prefix, address.name)) is None:
+    identity = town.store.get(agent_id(rig.prefix, address.name))
+    if identity is None:
         raise TownError(f"no polecat {address.name!r} in rig {rig.name}")
+    role = rec.metadata_of(identity).get("role")
+    if role != "polecat":
+        raise TownError(f"{rig.name}/{address.name} is {role}, not a polecat")
     return rig, address.name
 
 
@@ -98,28 +107,33 @@ def polecat_rows(town: Town, rig_name: str | None = None,
 def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
     """End the session and worktree; hooked work goes back to `open`. The identity stays."""
     rig, name = parse_worker(town, text)
-    did = stop_polecat(town, rig, name, "nuked", actor, keep_worktree=False)
     released = []
     address = f"{rig.name}/polecats/{name}"
-    queue = hook_queue(town.store.connection, address)
-    if queue:
-        with town.store.transaction(actor) as tx:
-            for record in queue:
-                ts = tx.stamp()
-                tx.emit("unhook", record["id"], {
-                    "set": {"status": "open", "updated_at": ts}, "unset": ["assignee"],
-                    "metadata": {"session": None, "worktree": None}, "agent": address,
-                    "reason": "polecat nuked"}, ts)  # fmt: skip
-                released.append(record["id"])
+    with rig_lock(town, rig.name):  # no sling or `gt done` starts a session meanwhile
+        town.store.projection.catch_up()
+        did = stop_polecat(town, rig, name, "nuked", actor, keep_worktree=False)
+        queue = hook_queue(town.store.connection, address)
+        if queue:
+            with town.store.transaction(actor) as tx:
+                for record in queue:
+                    ts = tx.stamp()
+                    tx.emit("unhook", record["id"], {
+                        "set": {"status": "open", "updated_at": ts}, "unset": ["assignee"],
+                        "metadata": {"session": None, "worktree": None}, "agent": address,
+                        "reason": "polecat nuked"}, ts)  # fmt: skip
+                    released.append(record["id"])
     return {"polecat": address, "did": did, "released": released}
 
 
 def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
     """End the polecat's session, then start its next hooked bead (used by `gt done`)."""
     rig, name = parse_worker(town, text)
-    session = polecat_session(rig.prefix, name)
-    ended = town.tmux.kill_session(session)
-    started = start_next(town, rig, name, actor)
+    with rig_lock(town, rig.name):
+        town.store.projection.catch_up()
+        # A bead still hooked and running gets its session_end, so it starts again below
+        # instead of leaving a zombie; after `gt done` its bead has left the hook already.
+        ended = bool(stop_polecat(town, rig, name, "cycled", actor, keep_worktree=True))
+        started = start_next_locked(town, rig, name, actor)
     return {"polecat": f"{rig.name}/polecats/{name}", "ended": ended,
             "started": started.bead if started else None,
             "session": started.session if started else None}  # fmt: skip

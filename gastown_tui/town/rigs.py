@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.core import events as ev
+from gastown_tui.core import record as rec
 from gastown_tui.core.ids import TOWN_PREFIX, InvalidNameError, check_name
 from gastown_tui.core.rig_settings import (
     DEFAULT_GATE_TIMEOUT,
@@ -22,8 +23,12 @@ from gastown_tui.core.rig_settings import (
     rig_toml_text,
 )
 from gastown_tui.core.town_settings import SettingsError
-from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run
+from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run, rev_parse
+from gastown_tui.town.agents import agents
+from gastown_tui.town.session_names import polecat_session, refinery_session
 from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.town_git import commit_rig_file
+from gastown_tui.town.work_sessions import rig_lock
 
 _MAKE_TEST = re.compile(r"^test\s*:", re.MULTILINE)
 
@@ -105,6 +110,9 @@ def add_rig(
     if prefix in taken:
         raise TownError(f"prefix {prefix!r} is already used by rig {taken[prefix]!r}; "
                         "choose another with --prefix")  # fmt: skip
+    if source.startswith("-"):  # git would read it as an option
+        raise TownError(f"source {source!r} must be a path or URL, not start with '-' "
+                        "(write ./ before a path that does)")  # fmt: skip
     location = Path(source).expanduser()
     resolved_source = str(location.resolve()) if location.exists() else source
     repository = town.paths.repo_git(name)
@@ -113,6 +121,10 @@ def add_rig(
     except GitError as error:
         shutil.rmtree(town.paths.rig(name), ignore_errors=True)
         raise TownError(f"cannot clone {source!r}: {error}") from error
+    if rev_parse(repository, f"refs/heads/{branch}") is None:  # polecats branch off it
+        shutil.rmtree(town.paths.rig(name), ignore_errors=True)
+        raise TownError(f"{source!r} has no commits on its default branch {branch!r}: "
+                        "commit something first")  # fmt: skip
     detected = {gate.name: gate for gate in detect_gates(repository, branch)}
     merged = {**detected, **gates}
     settings = RigSettings(
@@ -122,14 +134,21 @@ def add_rig(
     )  # fmt: skip
     town.paths.rig_toml(name).write_text(rig_toml_text(settings), encoding="utf-8")
     town.forget_rigs()
+    metadata = {"rig": name, "prefix": prefix, "source": resolved_source,
+                "default_branch": branch, "runtime": chosen_runtime}  # fmt: skip
     with town.store.transaction(actor) as tx:
         ts = tx.stamp()
-        tx.emit(ev.CREATE, rig_bead_id(name), {"record": {
-            "id": rig_bead_id(name), "title": f"Rig {name}", "status": "open", "priority": 2,
-            "issue_type": "rig", "created_at": ts, "created_by": actor, "updated_at": ts,
-            "metadata": {"rig": name, "prefix": prefix, "source": resolved_source,
-                         "default_branch": branch, "runtime": chosen_runtime},
-        }}, ts)  # fmt: skip
+        if tx.get(rig_bead_id(name)) is not None:  # a rig of this name was removed earlier
+            tx.emit(ev.REOPEN, rig_bead_id(name), {
+                "set": {"status": "open", "updated_at": ts},
+                "unset": ["closed_at", "close_reason"], "metadata": metadata}, ts)  # fmt: skip
+        else:
+            tx.emit(ev.CREATE, rig_bead_id(name), {"record": {
+                "id": rig_bead_id(name), "title": f"Rig {name}", "status": "open",
+                "priority": 2, "issue_type": "rig", "created_at": ts, "created_by": actor,
+                "updated_at": ts, "metadata": metadata,
+            }}, ts)  # fmt: skip
+    commit_rig_file(town.paths.root, name, f"Gas Town: rig {name} added", actor)
     return settings
 
 
@@ -144,15 +163,27 @@ def rig_summary(settings: RigSettings) -> dict[str, Any]:
 
 
 def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> list[str]:
-    """Delete the rig's directory; refuses while its sessions live unless `force`."""
+    """Delete the rig's directory; refuses while its sessions live unless `force`.
+
+    Returns the sessions it stopped, dead panes (crashed agents) included.
+    """
     settings = town.rig(name)
-    sessions = [s for s in town.tmux.sessions() if s.startswith(f"{settings.prefix}-")]
-    if sessions and not force:
-        raise TownError(f"rig {name!r} has live sessions ({', '.join(sessions)}); "
-                        "stop them first or use --force")  # fmt: skip
-    for session in sessions:
-        town.tmux.kill_session(session)
-    shutil.rmtree(town.paths.rig(name))
+    with rig_lock(town, name):  # no sling starts a session of this rig meanwhile
+        town.store.projection.catch_up()
+        # By name, not by `<prefix>-`: another rig's prefix may start with this one's (dm, dm-x).
+        own = {refinery_session(settings.prefix)} | {
+            polecat_session(settings.prefix, str(rec.metadata_of(agent).get("name")))
+            for agent in agents(town, rig=name, role="polecat")
+        }
+        panes = [pane for pane in town.tmux.panes() or [] if pane.session in own]
+        live = sorted({pane.session for pane in panes if not pane.dead})
+        if live and not force:
+            raise TownError(f"rig {name!r} has live sessions ({', '.join(live)}); "
+                            "stop them first or use --force")  # fmt: skip
+        sessions = sorted({pane.session for pane in panes})
+        for session in sessions:
+            town.tmux.kill_session(session)
+        shutil.rmtree(town.paths.rig(name))
     town.forget_rigs()
     with town.store.transaction(actor) as tx:
         record = tx.get(rig_bead_id(name))
@@ -160,4 +191,5 @@ def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> list[str]:
             ts = tx.stamp()
             closed = {"status": "closed", "closed_at": ts, "close_reason": "rig removed"}
             tx.emit(ev.CLOSE, rig_bead_id(name), {"set": closed}, ts)
+    commit_rig_file(town.paths.root, name, f"Gas Town: rig {name} removed", actor)
     return sessions

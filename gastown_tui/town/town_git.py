@@ -52,3 +52,22 @@ def tracked_paths(root: Path) -> list[str]:
         elif (root / pattern).exists():
             found.append(pattern)
     return found
+
+
+def commit_rig_file(root: Path, rig: str, message: str, actor: str) -> bool:
+    """Commit `rigs/<rig>/rig.toml` as it is now (added, changed or deleted), and only it.
+
+    Other staged changes stay staged. False when the town is no git repository or git
+    refused; the file is then picked up by the next commit of the town.
+    """
+    path = f"rigs/{rig}/rig.toml"
+    try:
+        if (root / path).exists() or git_run(root, "ls-files", "--", path):
+            git_run(root, "add", "--all", "--", path)
+        if not git_run(root, "diff", "--cached", "--name-only", "--", path):
+            return True
+        git_run(root, "commit", "--quiet", "--no-verify", "-m", message, "--", path,
+                env=commit_identity(root, actor) or None)  # fmt: skip
+    except GitError:
+        return False
+    return True

@@ -19,7 +19,8 @@ QUEUED_STATES = ("queued", "testing")
 def town_status(town: Town) -> dict[str, Any]:
     town.store.projection.catch_up()
     panes = town.tmux.panes()
-    sessions = {pane.session for pane in panes or []}
+    # A session whose pane died (remain-on-exit keeps it for its last words) is not running.
+    sessions = {pane.session for pane in panes or [] if not pane.dead}
     merge_requests = list_beads(town.store.connection, ListFilter(types=["merge-request"]))
     rigs = []
     for rig in town.rigs().values():
