@@ -35,7 +35,7 @@ def git_run(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
 def clone_bare(source: str, destination: Path) -> str:
     """`git clone --bare source destination`; returns the default branch."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    _run(destination.parent, "clone", "--bare", "--quiet", source, str(destination))
+    _run(destination.parent, "clone", "--bare", "--quiet", "--", source, str(destination))
     return default_branch(destination)
 
 

@@ -110,6 +110,13 @@ def add_rig(
     if prefix in taken:
         raise TownError(f"prefix {prefix!r} is already used by rig {taken[prefix]!r}; "
                         "choose another with --prefix")  # fmt: skip
+    for other, owner in taken.items():
+        # Sessions are `<prefix>-<name>`: `dm` + `x-nux` and `dm-x` + `nux` would share one.
+        if prefix.startswith(f"{other}-") or other.startswith(f"{prefix}-"):
+            raise TownError(
+                f"prefix {prefix!r} would share session names with rig {owner!r} "
+                f"(prefix {other!r}); choose another with --prefix"
+            )
     if source.startswith("-"):  # git would read it as an option
         raise TownError(f"source {source!r} must be a path or URL, not start with '-' "
                         "(write ./ before a path that does)")  # fmt: skip

@@ -114,8 +114,15 @@ def _choose_polecat(
     town: Town, rig: RigSettings, wanted: str | None, bead_id: str
 ) -> tuple[str, bool]:
     """(name, is new): the named one; a resting one (longest first); a new one; the least busy."""
-    existing = {str(rec.metadata_of(r).get("name")): r for r in agents(town, rig=rig.name)}
+    everyone = {str(rec.metadata_of(r).get("name")): r for r in agents(town, rig=rig.name)}
+    existing = {n: r for n, r in everyone.items() if rec.metadata_of(r).get("role") == "polecat"}
     if wanted is not None:
+        if wanted in everyone and wanted not in existing:
+            raise TownError(
+                f"{rig.name}/{wanted} is crew, not a polecat: hook work for a person "
+                f"with `bd update <bead> --status hooked --assignee "
+                f"{rig.name}/crew/{wanted}`"
+            )
         return wanted, wanted not in existing
     resting: list[tuple[str, str]] = []
     load: list[tuple[int, str]] = []
@@ -132,7 +139,7 @@ def _choose_polecat(
     if resting:
         return min(resting)[1], False
     if len(existing) < rig.max_polecats:
-        return pick_name(set(existing), town.rng, rig.name_theme), True
+        return pick_name(set(everyone), town.rng, rig.name_theme), True
     return min(load)[1], False
 
 

@@ -83,7 +83,10 @@ class Town:
             found = {}
             if self.paths.rigs.is_dir():
                 for path in sorted(self.paths.rigs.glob("*/rig.toml")):
-                    text = path.read_text(encoding="utf-8")
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                    except (OSError, UnicodeDecodeError) as error:
+                        raise SettingsError(f"{path}: cannot read: {error}") from error
                     settings = parse_rig_settings(text, str(path))
                     found[settings.name] = settings
             self._rigs = found

@@ -6,6 +6,7 @@ from typing import Any
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work_sessions import start_next, stop_polecat
 
@@ -27,6 +28,7 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
                                keep_worktree=False)  # fmt: skip
     with town.store.transaction(actor) as tx:
+        close_molecule(tx, record, steps_reason="unslung", root_reason="unslung")
         ts = tx.stamp()
         tx.emit("unhook", bead_id, {"set": {"status": "open", "updated_at": ts},
                                     "unset": ["assignee"],

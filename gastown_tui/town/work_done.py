@@ -28,11 +28,12 @@ from gastown_tui.runtime.git_repo import (
     remove_worktree,
     rev_parse,
 )
-from gastown_tui.store.bead_queries import ListFilter, list_beads, molecule_steps
+from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.mail import send_mail
+from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work_sessions import ensure_repository, start_next
@@ -196,7 +197,7 @@ def _file_request(town: Town, rig: RigSettings, address: Address, record: rec.Re
             ended = {"session": session, "agent": str(address), "bead": record["id"],
                      "reason": "done"}  # fmt: skip
             tx.emit("session_end", record["id"], ended)
-        _close_molecule(tx, current)
+        close_molecule(tx, current, steps_reason="gt done", root_reason="molecule complete")
         if address.role == "polecat":
             send_mail(tx, f"{rig.name}/witness", "POLECAT_DONE",
                       {"exit": "MERGED", "issue": record["id"], "branch": branch, "mr": mr_id},
@@ -220,24 +221,6 @@ def _supersede_older(tx: WriteTransaction, bead_id: str, new_mr: str) -> None:
                                               "close_reason": "superseded"},
                                       "metadata": {"state": "superseded",
                                                    "superseded_by": new_mr}}, ts)  # fmt: skip
-
-
-def _close_molecule(tx: WriteTransaction, bead: rec.Record) -> None:
-    """Close what is left of the bead's molecule: the `submit` step that ran `gt done`, the root."""
-    root = rec.metadata_of(bead).get("molecule")
-    if not isinstance(root, str) or tx.get(root) is None:
-        return
-    for step_id in molecule_steps(tx.connection, root):
-        step = tx.get(step_id)
-        if step is not None and rec.status_of(step) not in (rec.CLOSED, rec.TOMBSTONE):
-            ts = tx.stamp()
-            tx.emit(ev.CLOSE, step_id, {"set": {"status": rec.CLOSED, "closed_at": ts,
-                                                "close_reason": "gt done"}}, ts)  # fmt: skip
-    root_record = tx.get(root)
-    if root_record is not None and rec.status_of(root_record) != rec.CLOSED:
-        ts = tx.stamp()
-        tx.emit(ev.CLOSE, root, {"set": {"status": rec.CLOSED, "closed_at": ts,
-                                         "close_reason": "molecule complete"}}, ts)  # fmt: skip
 
 
 def _end_session(town: Town, rig: RigSettings, name: str, actor: str) -> list[str]:

@@ -201,10 +201,14 @@ def test_rig_names_and_prefixes_are_per_rig_and_polecat_names_repeat_across_rigs
 ) -> None:
     town = rig_town
     source = make_source_repo(tmp_path / "second", town.env, kind="script")
-    town.gt("rig", "add", "second", str(source), "--prefix", "dm-x", "--runtime", "sim")
+    # `dm-x` next to `dm` would let `dm` + `x-nux` and `dm-x` + `nux` share a session name.
+    clash = town.gt("rig", "add", "second", str(source), "--prefix", "dm-x", check=False)
+    refused(clash, "would share session names with rig 'demo'")
+    assert not (town.root / "rigs" / "second").exists()
+    town.gt("rig", "add", "second", str(source), "--prefix", "dmx", "--runtime", "sim")
     first = town.gt("polecat", "spawn", "demo", "--json").json()
     second = town.gt("polecat", "spawn", "second", "--json").json()
-    assert first["id"] == "dm-agent-nux" and second["id"] == "dm-x-agent-nux"
+    assert first["id"] == "dm-agent-nux" and second["id"] == "dmx-agent-nux"
     assert first["metadata"]["address"] == "demo/polecats/nux"
     assert second["metadata"]["address"] == "second/polecats/nux"
 
@@ -215,23 +219,23 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     town = rig_town
     # A second rig whose prefix starts like the first's: its sessions are not demo's.
     other = make_source_repo(tmp_path / "other", town.env, kind="script")
-    town.gt("rig", "add", "other", str(other), "--prefix", "dm-x", "--runtime", "sim")
+    town.gt("rig", "add", "other", str(other), "--prefix", "dmx", "--runtime", "sim")
     for rig in ("demo", "other"):
         bead = town.bd("create", f"Busy in {rig}", "--rig", rig, "--json").json()["id"]
         town.gt("sling", bead, rig, "--var", "sim.mode=hang")
-    eventually(lambda: {"dm-nux", "dm-x-nux"} <= set(town.sessions()), what="both sessions")
+    eventually(lambda: {"dm-nux", "dmx-nux"} <= set(town.sessions()), what="both sessions")
 
     before = len(town.events())
     refusal = town.gt("rig", "remove", "demo", check=False)
     refused(refusal, "rig 'demo' has live sessions (dm-nux)", "--force")
-    assert "dm-x-nux" not in refusal.stderr
+    assert "dmx-nux" not in refusal.stderr
     assert len(town.events()) == before and (town.root / "rigs/demo/repo.git").is_dir()
     refused(town.gt("rig", "remove", "nowhere", check=False), "no rig 'nowhere'")
 
     removed = town.gt("rig", "remove", "demo", "--force", "--json").json()
     assert removed == {"removed": "demo", "stopped_sessions": ["dm-nux"]}
     assert not (town.root / "rigs" / "demo").exists()
-    assert town.sessions() == ["dm-x-nux"], "the other rig's polecat keeps working"
+    assert town.sessions() == ["dmx-nux"], "the other rig's polecat keeps working"
     (closed,) = ops(town, "close", "hq-rig-demo")
     assert closed["data"]["set"]["close_reason"] == "rig removed"
     assert town.bead("hq-rig-demo")["status"] == "closed"
@@ -240,11 +244,11 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     assert "rigs/other/rig.toml" in tracked(town)
 
     # A crashed agent's dead pane is no live session: no --force needed, and it is cleaned up.
-    town.tmux("send-keys", "-t", "=dm-x-nux:", "C-c")
-    eventually(lambda: town.tmux("list-panes", "-t", "=dm-x-nux:", "-F", "#{pane_dead}"
+    town.tmux("send-keys", "-t", "=dmx-nux:", "C-c")
+    eventually(lambda: town.tmux("list-panes", "-t", "=dmx-nux:", "-F", "#{pane_dead}"
                                  ).stdout.strip() == "1", what="the pane to die")  # fmt: skip
     stopped = town.gt("rig", "remove", "other", "--json").json()["stopped_sessions"]
-    assert stopped == ["dm-x-nux"] and town.sessions() == []
+    assert stopped == ["dmx-nux"] and town.sessions() == []
     assert not (town.root / "rigs" / "other").exists()
     # Adding a removed rig back reopens the same rig bead.
     again = town.gt("rig", "add", "demo", str(other), "--prefix", "dm", "--json").json()

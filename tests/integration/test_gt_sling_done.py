@@ -272,3 +272,19 @@ def test_a_crew_members_done_files_a_request_and_keeps_the_worktree(rig_town: To
     assert witness_mail(town, "POLECAT_DONE") == []
     again = town.gt("done", "--issue", bead, "--json", cwd=worktree, env=crew_env).json()
     assert again["mr"] == result["mr"] and len(merge_requests(town, bead)) == 1
+
+
+def test_unsling_closes_the_molecule_and_crew_cannot_be_slung_to(rig_town: TownRunner) -> None:
+    town = rig_town
+    bead = create(town, "Taken back")
+    slung = town.gt("sling", bead, "demo", "--var", "sim.mode=hang", "--json").json()
+    town.gt("unsling", bead)
+    steps = town.bd("mol", "current", slung["molecule"], "--json").json()["steps"]
+    assert {s["state"] for s in steps} == {"done"}
+    root = town.bead(slung["molecule"])
+    assert root["status"] == "closed" and root["close_reason"] == "unslung"
+    town.gt("crew", "add", "alice", "demo")
+    before = len(town.events())
+    refused = town.gt("sling", bead, "demo/alice", check=False)
+    assert refused.returncode == 1 and "is crew, not a polecat" in refused.stderr
+    assert len(town.events()) == before and "dm-alice" not in town.sessions()
