@@ -104,3 +104,9 @@ def bd(bd_factory: Callable[[str], BdRunner]) -> BdRunner:
     runner = bd_factory("project")
     runner("init", "--prefix", "t")
     return runner
+
+
+# Real towns with their own tmux servers, for the `gt` integration tests.
+from town_fixtures import rig_town, tmux_dir, town, town_factory  # noqa: E402
+
+__all__ = ["BdRunner", "rig_town", "tmux_dir", "town", "town_factory"]

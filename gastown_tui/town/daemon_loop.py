@@ -1,7 +1,9 @@
 """`gt daemon run`: the town's supervision loop, one per town (flock on `.runtime/daemon.lock`).
 
-Each tick writes the daemon's heartbeat. The patrols (Deacon, Witness, Dogs, Boot) run in
-these ticks once they exist; until then the loop only proves it is alive.
+Each tick reads tmux once (`list-panes -a`), publishes that snapshot to the patrols (Deacon,
+Witness per rig, the Idle Polecat Heresy check, Dogs), each on its own thread, and runs Boot:
+a patrol whose own heartbeat is stale is replaced. The daemon's heartbeat and each patrol's
+live in `.runtime/heartbeats/`, outside git.
 """
 
 from __future__ import annotations
@@ -11,14 +13,20 @@ import json
 import os
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gastown_tui.town.town import Town, TownError
+
+if TYPE_CHECKING:
+    from gastown_tui.town.patrol_workers import PatrolWorker
+
+DAEMON_HEARTBEAT = "hq-daemon"
 
 
 def write_heartbeat(town: Town, name: str, tick: int) -> None:
     folder = town.paths.heartbeats
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.json.tmp"
+    temporary = folder / f".{name}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps({"ts": town.clock.now().isoformat(), "tick": tick,
                                      "pid": os.getpid()}))  # fmt: skip
     temporary.replace(folder / f"{name}.json")
@@ -26,6 +34,9 @@ def write_heartbeat(town: Town, name: str, tick: int) -> None:
 
 def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None = None) -> int:
     """Run until killed (or for `ticks` ticks); refuses when another daemon holds the lock."""
+    from gastown_tui.town.patrol_deacon import PatrolTick
+    from gastown_tui.town.patrol_workers import PATROLS, PatrolWorker, TickBoard, record_patrol
+
     town.paths.runtime.mkdir(parents=True, exist_ok=True)
     handle = (town.paths.runtime / "daemon.lock").open("a+")
     try:
@@ -34,14 +45,37 @@ def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None
         handle.close()
         raise TownError("another daemon is already running for this town "
                         f"(lock {town.paths.runtime / 'daemon.lock'})") from error  # fmt: skip
+    board = TickBoard()
+    generations = dict.fromkeys(PATROLS, 1)
+
+    def open_town() -> Town:
+        return Town(town.paths, clock=town.clock, environ=town.environ)
+
+    def start(name: str) -> PatrolWorker:
+        return PatrolWorker(name, generations[name], open_town, board,
+                            generations.__getitem__).start()  # fmt: skip
+
+    workers = {name: start(name) for name in PATROLS}
     tick = 0
     try:
         while ticks == 0 or tick < ticks:
             tick += 1
-            write_heartbeat(town, "hq-daemon", tick)
+            board.publish(PatrolTick(tick, town.clock.now().timestamp(), town.tmux.panes()))
+            restarted = []
+            for name, worker in list(workers.items()):  # Boot
+                stale = time.monotonic() - worker.beat
+                if stale > town.thresholds.heartbeat_stale:
+                    generations[name] += 1
+                    workers[name] = start(name)
+                    restarted.append({"restarted": name, "generation": generations[name],
+                                      "stale_seconds": round(stale, 1)})  # fmt: skip
+            if restarted:
+                record_patrol(town, "deacon", "boot", tick, restarted)
+            write_heartbeat(town, DAEMON_HEARTBEAT, tick)
             if on_tick is not None:
                 on_tick(tick)
             time.sleep(town.thresholds.tick)
     finally:
+        board.stop()
         handle.close()
     return tick

@@ -1,0 +1,66 @@
+"""What the Deacon does to a polecat's session (DESIGN §6): a respawn (a fresh session on the
+same identity and bead, after a GUPP restart or a ZOMBIE), or — past the respawn limit — the
+bead blocked for a human with a HIGH escalation, never to be slung again until they act.
+"""
+
+from __future__ import annotations
+
+from gastown_tui.core import events as ev
+from gastown_tui.core import record as rec
+from gastown_tui.core.addresses import polecat_address
+from gastown_tui.core.rig_settings import RigSettings
+from gastown_tui.town.escalations import create_escalation
+from gastown_tui.town.session_names import polecat_session
+from gastown_tui.town.town import Town
+from gastown_tui.town.work_sessions import StartedSession, rig_lock, start_next_locked
+
+NEEDS_HUMAN = "gt:needs-human"
+
+
+def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
+            actor: str) -> StartedSession | None:  # fmt: skip
+    """End the polecat's session (dead or stuck) and start its hooked bead afresh."""
+    address = polecat_address(rig.name, name)
+    session = polecat_session(rig.prefix, name)
+    with rig_lock(town, rig.name):
+        town.tmux.kill_session(session)
+        with town.store.transaction(actor) as tx:
+            bead = tx.get(bead_id)
+            if bead is None or rec.status_of(bead) != "hooked" or bead.get("assignee") != address:
+                return None  # the work moved on while we looked (done, unslung, re-slung)
+            respawns = int(rec.metadata_of(bead).get("respawns") or 0) + 1
+            ts = tx.stamp()
+            tx.emit(ev.UPDATE, bead_id, {"metadata": {"session": None, "respawns": respawns}}, ts)
+            tx.emit("session_end", bead_id, {"session": session, "agent": address,
+                                             "bead": bead_id, "reason": reason,
+                                             "respawn": respawns})  # fmt: skip
+        return start_next_locked(town, rig, name, actor)
+
+
+def block_for_human(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
+                    actor: str) -> str | None:  # fmt: skip
+    """Past the respawn limit: the bead is `blocked`, labelled, and escalated HIGH."""
+    address = polecat_address(rig.name, name)
+    session = polecat_session(rig.prefix, name)
+    with rig_lock(town, rig.name):
+        town.tmux.kill_session(session)
+        with town.store.transaction(actor) as tx:
+            bead = tx.get(bead_id)
+            if bead is None or rec.status_of(bead) != "hooked":
+                return None
+            respawns = int(rec.metadata_of(bead).get("respawns") or 0)
+            ts = tx.stamp()
+            tx.emit(ev.UPDATE, bead_id, {"set": {"status": "blocked", "updated_at": ts},
+                                         "metadata": {"session": None,
+                                                      "blocked_reason": reason}}, ts)  # fmt: skip
+            if NEEDS_HUMAN not in (bead.get("labels") or []):
+                tx.emit(ev.LABEL_ADD, bead_id, {"label": NEEDS_HUMAN})
+            tx.emit("session_end", bead_id, {"session": session, "agent": address,
+                                             "bead": bead_id, "reason": reason})  # fmt: skip
+            problem = (f"{bead_id} failed {respawns} respawns on {address} ({reason}); "
+                       "it is blocked until someone decides what to do")  # fmt: skip
+            escalation = create_escalation(
+                tx, town, "HIGH", problem, bead_id,
+                f"{respawns} fresh sessions", agent=address, decision_needed=True,
+            )  # fmt: skip
+        return escalation
