@@ -1,0 +1,179 @@
+"""The supervision chain with sim workers (DESIGN §6): ZOMBIE, STALLED → GUPP, the respawn
+limit, Boot, Dogs, the Idle Polecat Heresy. Ticks are counted from patrol events' tick numbers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from town_fixtures import TownRunner, eventually
+
+
+def create(town: TownRunner, title: str) -> str:
+    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
+
+
+def patrols(town: TownRunner, name: str) -> list[dict[str, Any]]:
+    return [e for e in town.events() if e["op"] == "patrol" and e["data"]["patrol"] == name]
+
+
+def findings(town: TownRunner, name: str, **match: Any) -> list[tuple[int, dict[str, Any]]]:
+    found = []
+    for event in patrols(town, name):
+        for finding in event["data"]["findings"]:
+            if all(finding.get(k) == v for k, v in match.items()):
+                found.append((int(event["data"]["tick"]), finding))
+    return found
+
+
+@contextmanager
+def daemon(town: TownRunner, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`gt daemon run` in the foreground of this test (so a GT_FAULT reaches it)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
+        cwd=town.root, env={**town.env, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        eventually(lambda: patrols(town, "deacon"), what="the first deacon patrol")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def last_tick(town: TownRunner) -> int:
+    return max(int(e["data"]["tick"]) for e in patrols(town, "deacon"))
+
+
+def test_a_killed_session_is_a_zombie_within_two_ticks_and_its_bead_still_lands(
+    rig_town: TownRunner,
+) -> None:
+    town = rig_town
+    bead = create(town, "Survive a crash")
+    town.gt("sling", bead, "demo", "--var", "sim.step_delay=1")
+    with daemon(town):
+        eventually(
+            lambda: [
+                e for e in town.events() if e["op"] == "close" and e["actor"] == "demo/polecats/nux"
+            ],
+            what="a first step done",
+        )
+        killed_at = last_tick(town)
+        town.tmux("kill-session", "-t", "=dm-nux")
+        (tick, zombie), *_ = eventually(
+            lambda: findings(town, "deacon", state="ZOMBIE", bead=bead), what="ZOMBIE"
+        )
+        assert tick <= killed_at + 2, (tick, killed_at)
+        assert zombie["action"] == "fresh" and zombie["respawn"] == 1
+        starts = [e for e in town.events() if e["op"] == "session_start" and e["bead"] == bead]
+        assert len(starts) == 2
+        eventually(lambda: town.bead(bead)["status"] == "in_progress",
+                   what="the fresh session's gt done")  # fmt: skip
+        town.gt("refinery", "run", "demo", "--once")
+        assert town.bead(bead)["status"] == "closed"
+    ended = [e for e in town.events() if e["op"] == "session_end" and e["bead"] == bead]
+    assert ended[0]["data"]["reason"] == "zombie: the session is dead"
+
+
+def test_a_hanging_worker_is_nudged_restarted_and_finally_blocked_for_a_human(
+    rig_town: TownRunner,
+) -> None:
+    town = rig_town
+    town.root.joinpath("town.toml").write_text(
+        town.root.joinpath("town.toml").read_text().replace("auto_dispatch = false",
+                                                            "auto_dispatch = true"))  # fmt: skip
+    bead = create(town, "Hang forever")
+    town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
+    with daemon(town):
+        eventually(lambda: findings(town, "deacon", state="STALLED", bead=bead), what="STALLED")
+        nudges = [e for e in town.events() if e["op"] == "nudge"]
+        assert nudges and nudges[0]["data"]["target"] == "demo/polecats/nux"
+        eventually(lambda: findings(town, "deacon", state="GUPP", action="restart"),
+                   what="a GUPP restart", timeout=90)  # fmt: skip
+        eventually(lambda: town.bead(bead)["status"] == "blocked", what="blocked",
+                   timeout=180)  # fmt: skip
+        record = town.bead(bead)
+        assert "gt:needs-human" in record["labels"] and record["metadata"]["respawns"] == 3
+        escalations = town.bd("list", "-t", "escalation", "--json").json()
+        (high,) = [e for e in escalations if e["metadata"]["issue"] == bead]
+        assert high["metadata"]["severity"] == "HIGH"
+        blocked_at = last_tick(town)
+        eventually(lambda: last_tick(town) >= blocked_at + 6, what="six more ticks")
+    slings = [e for e in town.events() if e["op"] == "sling" and e["bead"] == bead]
+    assert len(slings) == 1, "a bead blocked for a human is never slung again"
+    assert town.bead(bead)["status"] == "blocked"
+    assert [f for _, f in findings(town, "dispatch") if f.get("bead") == bead] == []
+
+
+def test_a_wedged_patrol_is_restarted_by_boot(rig_town: TownRunner) -> None:
+    town = rig_town
+    with daemon(town, GT_FAULT="patrol.witness.wedge"):
+        (tick, restart), *_ = eventually(lambda: findings(town, "boot", restarted="witness"),
+                                         what="Boot to restart the witness")  # fmt: skip
+        assert restart["generation"] == 2
+        eventually(lambda: patrols(town, "witness"), what="the witness patrolling again")
+    # The first generation never finished a pass; the second takes the tick Boot replaced it on.
+    assert all(e["data"]["tick"] >= tick for e in patrols(town, "witness"))
+
+
+def test_dogs_remove_an_orphaned_worktree_and_a_merged_branch(rig_town: TownRunner) -> None:
+    town = rig_town
+    bead = create(town, "Land and clean up")
+    town.gt("sling", bead, "demo")
+    eventually(lambda: town.bead(bead)["status"] == "in_progress", what="the MR")
+    town.gt("refinery", "run", "demo", "--once")
+    repo = town.root / "rigs" / "demo" / "repo.git"
+    branch = f"polecat/nux/{bead}"
+    assert town.git(repo, "branch", "--list", branch)
+    orphan = town.root / "rigs" / "demo" / "polecats" / "ghost"
+    town.git(repo, "worktree", "add", "-q", "-b", "polecat/ghost/x", str(orphan), "main")
+    with daemon(town):
+        eventually(lambda: findings(town, "dogs", action="deleted", branch=branch),
+                   what="the merged branch deleted")  # fmt: skip
+        eventually(lambda: not orphan.exists(), what="the orphaned worktree removed")
+    assert not town.git(repo, "branch", "--list", branch)
+    assert findings(town, "dogs", worktree=str(orphan), reason="no agent")
+
+
+def test_idle_polecat_heresy_reported_when_off_and_fixed_when_on(rig_town: TownRunner) -> None:
+    town = rig_town
+    town.gt("polecat", "spawn", "demo")
+    bead = create(town, "Ready and waiting")
+    with daemon(town):
+        (_, reported), *_ = eventually(lambda: findings(town, "dispatch", heresy="idle polecat"),
+                                       what="the heresy reported")  # fmt: skip
+        assert reported["ready"] == [bead] and "nux" in reported["idle"]
+        assert reported["action"].startswith("reported")
+        assert town.bead(bead)["status"] == "open"
+    toml = town.root / "town.toml"
+    toml.write_text(toml.read_text().replace("auto_dispatch = false", "auto_dispatch = true"))
+    with daemon(town):
+        eventually(lambda: findings(town, "dispatch", action="slung", bead=bead), what="slung")
+    slung = [e for e in town.events() if e["op"] == "sling" and e["bead"] == bead]
+    assert slung[0]["actor"] == "deacon" and slung[0]["data"]["agent"] == "demo/polecats/nux"
+
+
+def test_two_daemons_at_once_one_runs_and_the_other_says_why(rig_town: TownRunner) -> None:
+    town = rig_town
+    command = [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"]
+    first, second = (subprocess.Popen(command, cwd=town.root, env=town.env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                     for _ in range(2))  # fmt: skip
+    try:
+        eventually(lambda: first.poll() is not None or second.poll() is not None,
+                   what="one daemon to give up")  # fmt: skip
+        loser = first if first.poll() is not None else second
+        winner = second if loser is first else first
+        assert loser.returncode == 1
+        assert b"another daemon is already running for this town" in loser.stderr.read()
+        assert winner.poll() is None
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
