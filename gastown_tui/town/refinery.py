@@ -19,6 +19,7 @@ from typing import Any
 from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
+from gastown_tui.core.timestamps import format_ts
 from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult, kill_leftovers, run_gate
 from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
@@ -237,15 +238,23 @@ class Refinery:
                       subject=f"MERGED {bead_id}")  # fmt: skip
 
     def run(self, *, once: bool = False) -> list[Outcome]:
-        """Recover, then process the queue; with `once`, stop when it is empty."""
+        """Recover, then process the queue; with `once`, only what was queued when it started
+        (a rework submitted meanwhile waits for the next run), stopping when that is done."""
         outcomes: list[Outcome] = []
         with self.exclusive():
             self.recover()
+            cutoff = format_ts(self.town.clock.now())
             tick = 0
             while True:
                 tick += 1
                 write_heartbeat(self.town, refinery_session(self.rig.prefix), tick)
                 waiting = self.requests()
+                if once:
+                    waiting = [
+                        mr
+                        for mr in waiting
+                        if str(rec.metadata_of(mr).get("submitted_at", "")) <= cutoff
+                    ]
                 if waiting:
                     if self.rig.batch > 1 and len(waiting) > 1:
                         outcomes += process_batch(self, waiting[: self.rig.batch])
