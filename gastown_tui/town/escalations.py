@@ -7,6 +7,13 @@ an `escalate` event and runs the severity's route from town.toml `[escalation.ro
 `bead` (the escalation bead itself, always written: acknowledging and resolving act on it),
 `mail:<mayor|deacon|overseer>` (a HELP message in the escalation's thread) and `log` (one line
 in `.runtime/escalations.log`, for whoever tails it).
+
+Triage (the control room's k, R, x and + keys, and `gt escalate ack|reassign|resolve|raise`):
+acknowledging stops the automatic raising; resolving closes the bead with the decision;
+raising moves it one severity up and runs the new severity's route again; reassigning re-slings
+its issue to another polecat. Each logs its engine event (ack, resolve, raise, reassign) on the
+escalation bead. The daemon raises what nobody acknowledged within the stale threshold, at most
+`max_reescalations` times (manual raises count too).
 """
 
 from __future__ import annotations
@@ -18,8 +25,16 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
 from gastown_tui.core.display_text import visible
-from gastown_tui.core.escalation_rules import PRIORITY_OF, EscalationError, check_severity
+from gastown_tui.core.escalation_rules import (
+    PRIORITY_OF,
+    EscalationError,
+    check_severity,
+    severity_or_default,
+    triage_key,
+)
 from gastown_tui.core.ids import TOWN_PREFIX
+from gastown_tui.core.timestamps import sort_key
+from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.mail import send_mail
 from gastown_tui.town.town import Town, TownError
@@ -106,20 +121,37 @@ def create_escalation(
         "route": list(route),
     })  # fmt: skip
     fields = help_fields(escalation, severity, agent, issue, text, tried)
+    run_route(tx, town, route, fields, issue=issue, ts=ts, log_text=text,
+              subject=f"HELP [{severity}]: {first_line(text)}",
+              body=help_body(escalation, severity, text, tried))  # fmt: skip
+    return escalation
+
+
+def run_route(
+    tx: WriteTransaction,
+    town: Town,
+    route: tuple[str, ...],
+    fields: dict[str, str],
+    *,
+    issue: str | None,
+    ts: str,
+    log_text: str,
+    subject: str,
+    body: str,
+) -> None:
+    """The mail and log actions of `route` for the escalation `fields` describe (the bead itself
+    is the caller's). Call it last in the transaction: the log line cannot be taken back."""
     for action in route:
         if action.startswith(MAIL_ROUTE):
-            send_mail(tx, action.removeprefix(MAIL_ROUTE), "HELP", fields,
-                      subject=f"HELP [{severity}]: {_first_line(text)}",
-                      body=_help_body(escalation, severity, text, tried),
-                      thread=escalation)  # fmt: skip
+            send_mail(tx, action.removeprefix(MAIL_ROUTE), "HELP", fields, subject=subject,
+                      body=body, thread=fields["escalation"])  # fmt: skip
     if "log" in route:
-        # Last, so nothing after it in this function can fail; written under the store's lock,
-        # so concurrent escalations never interleave their lines.
+        # Written under the store's lock, so concurrent escalations never interleave lines.
         path = escalation_log(town)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
-            log.write(log_line(ts, escalation, severity, tx.actor, issue, text))
-    return escalation
+            log.write(log_line(ts, fields["escalation"], fields["severity"], tx.actor, issue,
+                               log_text))  # fmt: skip
 
 
 def escalate(
@@ -134,7 +166,71 @@ def escalate(
     """`gt escalate create`: everything in one transaction; returns the escalation bead."""
     with town.store.transaction(actor) as tx:
         escalation = create_escalation(tx, town, severity, text, issue, tried)
-    record = town.store.get(escalation)
+    return stored_escalation(town, escalation)
+
+
+# Triage (DESIGN §7: k ack, R reassign, x resolve, + raise): the control room and `gt escalate`
+# call these; the daemon calls `raise_due_escalations` every patrol.
+
+
+def require_escalation(record: rec.Record | None, escalation_id: str) -> rec.Record:
+    """`record` if it is a live escalation, else TownError (missing, deleted, another type)."""
+    if record is None or rec.is_tombstone(record):
+        raise TownError(f"no escalation {escalation_id!r}")
+    if rec.type_of(record) != ESCALATION_TYPE:
+        raise TownError(f"{escalation_id} is a {rec.type_of(record)}, not an escalation")
+    return record
+
+
+def severity_of(record: rec.Record) -> str:
+    return severity_or_default(rec.metadata_of(record).get("severity"), record.get("priority"))
+
+
+def is_acknowledged(record: rec.Record) -> bool:
+    return bool(rec.metadata_of(record).get("acknowledged_by"))
+
+
+def reescalations_of(record: rec.Record) -> int:
+    """How many times it was raised (a hand-edited value that is not a count reads as 0)."""
+    value = rec.metadata_of(record).get("reescalations")
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def is_resolved(record: rec.Record) -> bool:
+    return rec.status_of(record) == rec.CLOSED
+
+
+def triage_order(records: list[rec.Record]) -> list[rec.Record]:
+    """Open first, unacknowledged first, then by severity (CRITICAL first), then oldest."""
+    return sorted(records, key=lambda r: triage_key(
+        is_resolved(r), is_acknowledged(r), severity_of(r), sort_key(r.get("created_at")) or "",
+        str(r["id"])))  # fmt: skip
+
+
+def list_escalations(
+    town: Town,
+    *,
+    include_resolved: bool = False,
+    severity: str | None = None,
+    unacked_only: bool = False,
+) -> list[rec.Record]:
+    """The escalations to triage, in triage order (`severity` must already be checked)."""
+    wanted = ListFilter(types=[ESCALATION_TYPE], include_closed=include_resolved)
+    found = [r for r in list_beads(town.store.connection, wanted)
+             if (severity is None or severity_of(r) == severity)
+             and not (unacked_only and is_acknowledged(r))]  # fmt: skip
+    return triage_order(found)
+
+
+def get_escalation(town: Town, escalation_id: str) -> rec.Record:
+    return require_escalation(town.store.get(escalation_id), escalation_id)
+
+
+def stored_escalation(town: Town, bead_id: str) -> rec.Record:
+    record = town.store.get(bead_id)
     assert record is not None  # written just now by this process
     return record
 
@@ -152,9 +248,9 @@ def _rig_of(town: Town, target: rec.Record | None, agent: str) -> str | None:
     return named if named in town.rigs() else None
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def _help_body(escalation: str, severity: str, text: str, tried: str) -> str:
+def help_body(escalation: str, severity: str, text: str, tried: str) -> str:
     return f"{text}\n\nTried: {tried or NOTHING_TRIED}\nEscalation: {escalation} ({severity})"

@@ -15,6 +15,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core import supervision as sv
 from gastown_tui.runtime.tmux_server import PaneState
 from gastown_tui.town.agents import agents
+from gastown_tui.town.escalation_triage import raise_due_escalations
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.nudges import nudge
 from gastown_tui.town.progress_tracker import ProgressTracker
@@ -125,10 +126,5 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
 
 
 def _raise_stale_escalations(town: Town, tick: PatrolTick) -> list[dict[str, Any]]:
-    from gastown_tui.town import escalations
-
-    raise_due = getattr(escalations, "raise_due_escalations", None)
-    if raise_due is None:
-        return []
-    found: list[dict[str, Any]] = raise_due(town, ACTOR)
-    return found
+    del tick  # the rule reads the town's clock
+    return raise_due_escalations(town, ACTOR)

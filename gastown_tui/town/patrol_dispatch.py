@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from gastown_tui.core import record as rec
+from gastown_tui.core.escalation_rules import NEEDS_HUMAN
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.core.timestamps import format_ts
 from gastown_tui.store.readiness import ready
@@ -27,7 +28,7 @@ def is_dispatchable(record: rec.Record) -> bool:
     """Work a polecat can be given: not a molecule's root or step, not waiting for a human."""
     labels = record.get("labels") or []
     metadata = rec.metadata_of(record)
-    return not ("molecule" in labels or metadata.get("molecule") or "gt:needs-human" in labels
+    return not ("molecule" in labels or metadata.get("molecule") or NEEDS_HUMAN in labels
                 or rec.type_of(record) == "epic")  # fmt: skip
 
 

@@ -110,6 +110,16 @@ def _guard(town: Town, record: rec.Record, force: bool, actor: str) -> None:
         stop_polecat(town, rig, address.name, "re-slung with --force", actor, keep_worktree=False)
 
 
+def _refuse_crew(town: Town, rig: RigSettings, name: str) -> None:
+    record = town.store.get(agent_id(rig.prefix, name))
+    if record is not None and rec.metadata_of(record).get("role") == "crew":
+        raise TownError(
+            f"{rig.name}/{name} is crew, not a polecat: hook work for a person "
+            f"with `bd update <bead> --status hooked --assignee "
+            f"{rig.name}/crew/{name}`"
+        )
+
+
 def _choose_polecat(
     town: Town, rig: RigSettings, wanted: str | None, bead_id: str
 ) -> tuple[str, bool]:
@@ -117,12 +127,7 @@ def _choose_polecat(
     everyone = {str(rec.metadata_of(r).get("name")): r for r in agents(town, rig=rig.name)}
     existing = {n: r for n, r in everyone.items() if rec.metadata_of(r).get("role") == "polecat"}
     if wanted is not None:
-        if wanted in everyone and wanted not in existing:
-            raise TownError(
-                f"{rig.name}/{wanted} is crew, not a polecat: hook work for a person "
-                f"with `bd update <bead> --status hooked --assignee "
-                f"{rig.name}/crew/{wanted}`"
-            )
+        _refuse_crew(town, rig, wanted)
         return wanted, wanted not in existing
     resting: list[tuple[str, str]] = []
     load: list[tuple[int, str]] = []
@@ -163,6 +168,8 @@ def sling(
     record = town.store.get(bead_id)
     if record is None:
         raise TownError(f"no bead {bead_id!r}")
+    if wanted is not None:  # before the guard may stop anyone: a crew target is refused
+        _refuse_crew(town, rig, wanted)
     _guard(town, record, force, actor)
     library = library_for(town.paths.beads, town.paths.root)
     try:
