@@ -191,3 +191,21 @@ def test_triage_order_of_stored_escalations(small_town: Town, clock: FixedClock)
     stored = [town.store.get(str(r["id"])) for r in made.values()]
     ordered = triage_order([r for r in stored if r is not None])
     assert [r["title"] for r in ordered] == ["high", "high2", "low", "crit"]
+
+
+def test_the_deacon_patrol_raises_through_the_same_rule(
+    small_town: Town, clock: FixedClock
+) -> None:
+    from gastown_tui.town.patrol_deacon import PatrolTick, deacon_patrol
+    from gastown_tui.town.progress_tracker import ProgressTracker
+
+    town = small_town
+    escalation = str(escalate(town, "MEDIUM", "stuck on a flaky gate", "mayor")["id"])
+    tracker = ProgressTracker()
+    raised_in: list[list[dict[str, Any]]] = []
+    for tick in range(1, 5):
+        clock.advance(town.thresholds.escalation_stale)
+        found = deacon_patrol(town, tracker, PatrolTick(tick, clock.now().timestamp(), []))
+        raised_in.append([f for f in found if f.get("escalation") == escalation])
+    assert [len(found) for found in raised_in] == [1, 1, 0, 0]
+    assert [found[0]["severity"] for found in raised_in[:2]] == ["HIGH", "CRITICAL"]
