@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from gastown_tui.cli import bead_fields
-from gastown_tui.cli.bead_output import export_payload, show_records
+from gastown_tui.cli.bead_output import export_payload, show_records, show_views
 from gastown_tui.cli.bead_text import details, one_line
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.core import record as rec
@@ -39,16 +39,7 @@ def cmd_show(ctx: CommandContext) -> None:
         if record is None or rec.is_tombstone(record):
             raise CommandError(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
         records.append(record)
-    views = show_records(ctx, records)
-    for view in views:
-        view["dependents"] = [
-            {"id": issue_id, "type": dep_type}
-            for issue_id, dep_type in store.connection.execute(
-                "SELECT d.issue_id, d.type FROM deps d JOIN beads b ON b.id = d.issue_id "
-                "WHERE d.depends_on_id = ? AND b.tombstone = 0 ORDER BY d.issue_id",
-                (view["id"],),
-            )
-        ]
+    views = show_views(ctx, records)
     if ctx.json:
         ctx.emit_json(views)
         return

@@ -15,6 +15,21 @@ def show_records(ctx: CommandContext, records: list[Record]) -> list[dict[str, A
     return present(records, ctx.store.connection)
 
 
+def show_views(ctx: CommandContext, records: list[Record]) -> list[dict[str, Any]]:
+    """What `bd show --json` prints for each record: the view plus the beads that depend on it."""
+    views = show_records(ctx, records)
+    for view in views:
+        view["dependents"] = [
+            {"id": issue_id, "type": dep_type}
+            for issue_id, dep_type in ctx.store.connection.execute(
+                "SELECT d.issue_id, d.type FROM deps d JOIN beads b ON b.id = d.issue_id "
+                "WHERE d.depends_on_id = ? AND b.tombstone = 0 ORDER BY d.issue_id",
+                (view["id"],),
+            )
+        ]
+    return views
+
+
 def export_payload(ctx: CommandContext, *, include_wisps: bool) -> tuple[bytes, int]:
     records = all_records(ctx.store.connection, include_wisps=include_wisps)
     return encode_lines(present(records, ctx.store.connection)), len(records)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gastown_tui.cli.bead_output import show_records
+from gastown_tui.cli.bead_output import show_views
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
@@ -38,7 +38,7 @@ def cmd_mq_list(ctx: GtContext) -> None:
 
 def cmd_mq_status(ctx: GtContext) -> None:
     record = merge_requests.require_mr(ctx.town, ctx.args.mr)
-    shown = show_records(ctx, [record])
+    shown = show_views(ctx, [record])
     if ctx.json:
         ctx.emit_json(shown)
         return

@@ -41,41 +41,64 @@ def require_mr(town: Town, mr_id: str) -> rec.Record:
 
 
 def retry(town: Town, mr_id: str, actor: str) -> dict[str, Any]:
-    """Queue an MR again (a flaky failure, a fixed target, a stale claim)."""
-    mr = require_mr(town, mr_id)
-    state = mq.state_of(mr)
-    if state in (mq.QUEUED, mq.MERGED, mq.SUPERSEDED):
-        raise TownError(f"{mr_id} is {state}: there is nothing to retry")
-    bead_id = str(rec.metadata_of(mr).get("source_issue"))
-    bead = town.store.get(bead_id)
-    if bead is not None and rec.metadata_of(bead).get("session"):
-        raise TownError(
-            f"{bead_id} is being reworked in a live session "
-            f"({rec.metadata_of(bead)['session']}); let it finish or unsling it"
-        )
-    refinery = f"{rec.metadata_of(mr).get('rig')}/refinery"
+    """Queue an MR again (a flaky failure, a fixed target, a stale claim).
+
+    Checked against the state inside the write lock, so a refinery or a worker acting at the
+    same moment cannot slip between the check and the write.
+    """
+    require_mr(town, mr_id)
     with town.store.transaction(actor) as tx:
+        mr = tx.get(mr_id)
+        assert mr is not None
+        state = mq.state_of(mr)
+        if state in (mq.QUEUED, mq.MERGED, mq.SUPERSEDED):
+            raise TownError(f"{mr_id} is {state}: there is nothing to retry")
+        bead_id = str(rec.metadata_of(mr).get("source_issue"))
+        bead = tx.get(bead_id)
+        if bead is not None:
+            _check_bead_can_take(bead, mr_id)
+        refinery = f"{rec.metadata_of(mr).get('rig')}/refinery"
         ts = tx.stamp()
         tx.emit(ev.REOPEN, mr_id, {"set": {"status": "open", "updated_at": ts},
                                    "unset": ["closed_at", "close_reason"],
                                    "metadata": {"state": mq.QUEUED, "claimed_at": None,
                                                 "retried_by": actor}}, ts)  # fmt: skip
-        if bead is not None and rec.status_of(bead) != rec.CLOSED:
+        if bead is not None:
             tx.emit("update", bead_id, {"set": {"status": "in_progress", "assignee": refinery},
                                         "metadata": {"mr": mr_id}})  # fmt: skip
     return {"mr": mr_id, "state": mq.QUEUED, "was": state}
 
 
+def _check_bead_can_take(bead: rec.Record, mr_id: str) -> None:
+    """A retried MR hands its bead back to the refinery: refuse when the bead has moved on
+    (landed, on a worker's hook, or handed over with a newer MR), or two attempts would race."""
+    bead_id = str(bead["id"])
+    metadata = rec.metadata_of(bead)
+    if metadata.get("session"):
+        raise TownError(f"{bead_id} is being reworked in a live session "
+                        f"({metadata['session']}); let it finish or unsling it")  # fmt: skip
+    status = rec.status_of(bead)
+    if status == rec.CLOSED:
+        raise TownError(f"{bead_id} is already closed: there is nothing to retry")
+    if status == "hooked":
+        raise TownError(f"{bead_id} is on the hook of {bead.get('assignee')}; unsling it first")
+    current = metadata.get("mr")
+    if isinstance(current, str) and current != mr_id:
+        raise TownError(f"{bead_id} moved on to {current}: retry that one instead")
+
+
 def reject(town: Town, mr_id: str, reason: str, actor: str) -> dict[str, Any]:
     """Refuse an MR for good: it closes as `rejected`, its bead goes back to open work."""
-    mr = require_mr(town, mr_id)
-    state = mq.state_of(mr)
-    if state in (mq.MERGED, mq.REJECTED, mq.SUPERSEDED):
-        raise TownError(f"{mr_id} is already {state}")
-    if state == mq.TESTING:
-        raise TownError(f"{mr_id} is being tested right now; reject it when the run ends")
-    bead_id = str(rec.metadata_of(mr).get("source_issue"))
+    require_mr(town, mr_id)
     with town.store.transaction(actor) as tx:
+        mr = tx.get(mr_id)  # the state inside the lock: the refinery may have just claimed it
+        assert mr is not None
+        state = mq.state_of(mr)
+        if state in (mq.MERGED, mq.REJECTED, mq.SUPERSEDED):
+            raise TownError(f"{mr_id} is already {state}")
+        if state == mq.TESTING:
+            raise TownError(f"{mr_id} is being tested right now; reject it when the run ends")
+        bead_id = str(rec.metadata_of(mr).get("source_issue"))
         ts = tx.stamp()
         tx.emit(
             ev.CLOSE,

@@ -5,6 +5,7 @@ its commit and MERGE_READY goes to the refinery; a dirty worktree left behind by
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,9 @@ def _verify_requests(town: Town, rig: RigSettings, memory: WitnessMemory,
                                  "branch missing" if at is None else "branch moved"})  # fmt: skip
             continue
         with town.store.transaction(actor) as tx:
+            current = tx.get(mr["id"])  # a replaced witness generation may have been quicker
+            if current is None or rec.metadata_of(current).get("verified"):
+                continue
             tx.emit("update", mr["id"], {"metadata": {"verified": True}})
             send_mail(tx, f"{rig.name}/refinery", "MERGE_READY",
                       {"mr": mr["id"], "branch": branch, "verified": "yes"},
@@ -88,6 +92,9 @@ def _dirty_worktrees(town: Town, rig: RigSettings, memory: WitnessMemory, tick: 
         memory.reported.add(key)
         issue = _bead_of_worktree(town, worktree) or "unknown"
         with town.store.transaction(actor) as tx:
+            # The memory dies with the daemon (or a witness Boot replaced); the mail does not.
+            if _recovery_requested(tx.connection, rig.name, name, branch):
+                continue
             send_mail(tx, "deacon", "RECOVERY_NEEDED",
                       {"rig": rig.name, "polecat": name, "issue": issue, "branch": branch,
                        "cleanup_status": "has_uncommitted"},
@@ -95,6 +102,20 @@ def _dirty_worktrees(town: Town, rig: RigSettings, memory: WitnessMemory, tick: 
         findings.append({"polecat": address, "issue": issue, "branch": branch,
                          "action": "recovery_needed"})  # fmt: skip
     return findings
+
+
+def _recovery_requested(connection: sqlite3.Connection, rig: str, polecat: str,
+                        branch: str) -> bool:  # fmt: skip
+    """Whether a RECOVERY_NEEDED for this polecat's branch was ever sent (read or not)."""
+    row = connection.execute(
+        "SELECT 1 FROM beads WHERE issue_type = 'message' AND tombstone = 0 "
+        "AND json_extract(record, '$.metadata.msg_type') = 'RECOVERY_NEEDED' "
+        "AND json_extract(record, '$.metadata.rig') = ? "
+        "AND json_extract(record, '$.metadata.polecat') = ? "
+        "AND json_extract(record, '$.metadata.branch') = ? LIMIT 1",
+        (rig, polecat, branch),
+    ).fetchone()
+    return row is not None
 
 
 def _bead_of_worktree(town: Town, worktree: Any) -> str | None:

@@ -4,6 +4,7 @@ limit, Boot, Dogs, the Idle Polecat Heresy. Ticks are counted from patrol events
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -177,3 +178,26 @@ def test_two_daemons_at_once_one_runs_and_the_other_says_why(rig_town: TownRunne
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+def test_dogs_requeue_a_stale_claim_and_close_a_stale_wisp(rig_town: TownRunner) -> None:
+    town = rig_town
+    bead = create(town, "Claimed by a refinery that died")
+    town.gt("sling", bead, "demo")
+    eventually(lambda: town.bead(bead)["status"] == "in_progress", what="the MR")
+    mr = town.bead(bead)["metadata"]["mr"]
+    town.bd("update", mr, "--set-metadata", "state=testing",
+            "--set-metadata", "claimed_at=2020-01-01T00:00:00Z")  # fmt: skip
+    old_wisp = {"id": "dm-wisp-old1", "title": "left over", "status": "open", "priority": 2,
+                "issue_type": "task", "ephemeral": True, "created_at": "2020-01-01T00:00:00Z",
+                "updated_at": "2020-01-01T00:00:00Z"}  # fmt: skip
+    fresh = bead  # an ordinary bead is never reaped, however old
+    (town.root / "old.jsonl").write_text(json.dumps(old_wisp) + "\n")
+    town.bd("import", str(town.root / "old.jsonl"))
+    with daemon(town):
+        eventually(lambda: findings(town, "dogs", mr=mr, action="requeued"), what="requeued")
+        eventually(lambda: findings(town, "dogs", wisp="dm-wisp-old1", action="closed"),
+                   what="the stale wisp closed")  # fmt: skip
+    assert town.bead(mr)["metadata"]["state"] == "queued"
+    assert town.bead("dm-wisp-old1")["close_reason"] == "stale wisp"
+    assert not findings(town, "dogs", wisp=fresh)

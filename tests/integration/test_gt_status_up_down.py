@@ -80,7 +80,8 @@ def test_up_starts_one_daemon_and_down_stops_only_this_towns_server(
         assert server_running(town.env, decoy), "a server that is no town's is untouched"
         assert town.gt("status", "--json").json()["tmux"] == "down"
         assert town.gt("down", "--json").json()["stopped"] == []
-        assert town.events() == [], "the daemon's life is heartbeats, not events"
+        # The daemon's own life is heartbeats; what it logs is its patrols' passes.
+        assert {e["op"] for e in town.events()} <= {"patrol"}
     finally:
         subprocess.run(["tmux", "-L", decoy, "kill-server"], env=town.env, capture_output=True)
 
