@@ -39,6 +39,7 @@ class RigSettings:
     claude_command: tuple[str, ...] = DEFAULT_CLAUDE_COMMAND
     push_to_source: bool = False
     batch: int = 1
+    parallel_probes: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -88,7 +89,10 @@ def parse_rig_settings(text: str, where: str) -> RigSettings:
         max_polecats=_count(where, "max_polecats", data.get("max_polecats", 8)),
         name_theme=str(data.get("name_theme", "mad-max")), claude_command=tuple(command),
         push_to_source=bool(queue.get("push_to_source", False)),
-        batch=_count(where, "merge_queue.batch", queue.get("batch", 1)), extra=data,
+        batch=_count(where, "merge_queue.batch", queue.get("batch", 1)),
+        parallel_probes=_count(where, "merge_queue.parallel_probes",
+                               queue.get("parallel_probes", 1)),
+        extra=data,
     )  # fmt: skip
 
 
@@ -112,6 +116,9 @@ def rig_toml_text(settings: RigSettings) -> str:
         f"push_to_source = {'true' if settings.push_to_source else 'false'}",
         "# Stack up to this many MRs and run the gates once on the tip (1 = one at a time).",
         f"batch = {settings.batch}",
+        "# When a batch's tip is red: how many gate runs may go at once to retry it and find the",
+        "# culprit (the retry and every prefix together when >= batch; 1 = one after another).",
+        f"parallel_probes = {settings.parallel_probes}",
     ]
     for gate in settings.gates:
         lines += ["", f"[gates.{gate.name}]", f"command = {toml_string(gate.command)}",

@@ -60,7 +60,7 @@ class Refinery:
         self.repository = ensure_repository(town, self.rig)
         self.worktree = town.paths.refinery(self.rig.name)
         self.gate_record = town.paths.runtime / "refinery" / f"{self.rig.name}.gates.json"
-        self._target_gate_cache: dict[tuple[str, str], GateResult] = {}
+        self._results: dict[tuple[str, str], GateResult] = {}
 
     @property
     def target(self) -> str:
@@ -86,7 +86,8 @@ class Refinery:
 
     def recover(self) -> dict[str, Any]:
         """After a crash: kill leftover gates, clean the worktree, settle MRs left `testing`."""
-        killed = kill_leftovers(self.gate_record)
+        records = sorted(self.gate_record.parent.glob(f"{self.rig.name}.*gates.json"))
+        killed = [pgid for record in records for pgid in kill_leftovers(record)]
         ensure_worktree(self.repository, self.worktree, self.target_head())
         reset_to(self.worktree, self.target_head())
         merged, requeued = [], []
@@ -137,18 +138,24 @@ class Refinery:
         worker = str(rec.metadata_of(mr).get("worker") or self.actor)
         return worker, worker.replace("/", ".") + "@gastown.local"
 
-    def run_gates(self, commit: str, base: str) -> tuple[GateResult | None, list[str]]:
+    def run_gates(
+        self, commit: str, base: str, *, fresh: bool = False
+    ) -> tuple[GateResult | None, list[str]]:
         """Every gate on `commit`. Returns the first red gate that is the change's fault, if
-        any, and the bug beads filed for gates that `base` (the target) fails on its own."""
+        any, and the bug beads filed for gates that `base` (the target) fails on its own.
+        Results are remembered per commit, so the target's check after a red gate reuses the
+        run that landed it; `fresh` runs again regardless (the retry of a red tip)."""
         bugs: list[str] = []
-        reset_to(self.worktree, commit)
         for gate in self.rig.gates:
-            result = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
-                              self.gate_record)  # fmt: skip
+            key = (commit, gate.name)
+            if fresh or key not in self._results:
+                reset_to(self.worktree, commit)
+                self._results[key] = run_gate(gate.name, gate.command, self.worktree,
+                                              gate.timeout, self.gate_record)  # fmt: skip
+            result = self._results[key]
             if result.passed:
                 continue
             on_target = self.gate_on(base, gate.name)
-            reset_to(self.worktree, commit)
             if on_target is not None and not on_target.passed:
                 bugs.append(file_target_failure(self.town, self.rig.name, self.target, gate.name,
                                                 on_target.output, self.actor))  # fmt: skip
@@ -158,14 +165,27 @@ class Refinery:
 
     def gate_on(self, commit: str, gate_name: str) -> GateResult | None:
         key = (commit, gate_name)
-        if key not in self._target_gate_cache:
+        if key not in self._results:
             gate = next((g for g in self.rig.gates if g.name == gate_name), None)
             if gate is None:
                 return None
             reset_to(self.worktree, commit)
-            self._target_gate_cache[key] = run_gate(gate.name, gate.command, self.worktree,
-                                                    gate.timeout, self.gate_record)  # fmt: skip
-        return self._target_gate_cache[key]
+            self._results[key] = run_gate(gate.name, gate.command, self.worktree,
+                                          gate.timeout, self.gate_record)  # fmt: skip
+        return self._results[key]
+
+    def probe(self, commit: str, slot: int) -> GateResult | None:
+        """The first red gate on `commit`, run in probe worktree `slot` (batch bisection runs
+        several at once); no target check, no memory: the caller knows the target is green."""
+        worktree = self.worktree.parent / "refinery-probes" / str(slot)
+        record = self.gate_record.with_name(f"{self.rig.name}.probe{slot}.gates.json")
+        ensure_worktree(self.repository, worktree, commit)
+        reset_to(worktree, commit)
+        for gate in self.rig.gates:
+            result = run_gate(gate.name, gate.command, worktree, gate.timeout, record)
+            if not result.passed:
+                return result
+        return None
 
     def process(self, mr: rec.Record) -> Outcome:
         """Take one MR from `queued` to merged or sent back."""

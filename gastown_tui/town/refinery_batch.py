@@ -1,11 +1,13 @@
 """Batch mode (`merge_queue.batch = N` in rig.toml, DESIGN §6): stack up to N MRs as squashed
 commits on the target, run the gates once on the tip, retry once when red (a flaky gate), then
 bisect the stack for the first bad commit; land the good prefix, send the culprit back, and
-put the MRs after it back in the queue to be stacked again.
+put the MRs after it back in the queue to be stacked again. With `parallel_probes` > 1 the
+retry and the bisection run side by side in probe worktrees instead of one after another.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from gastown_tui.core import merge_queue as mq
@@ -13,7 +15,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult
 from gastown_tui.runtime.git_repo import rev_parse
-from gastown_tui.town.refinery_git import move_target, reset_to, squash
+from gastown_tui.town.refinery_git import ensure_worktree, move_target, reset_to, squash
 from gastown_tui.town.rework import send_back
 
 if TYPE_CHECKING:
@@ -52,12 +54,15 @@ def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcom
     if not stack:
         return outcomes
     red, bugs = refinery.run_gates(tip, base)
-    if red is not None:
-        red, bugs = refinery.run_gates(tip, base)  # once more: a flaky gate passes now
     good = len(stack)
     culprit_result: GateResult | None = None
-    if red is not None:
-        good, culprit_result = _bisect(refinery, stack, base, red)
+    if red is not None and refinery.rig.parallel_probes > 1:
+        good, culprit_result = _speculate(refinery, stack)
+    elif red is not None:
+        red, more = refinery.run_gates(tip, base, fresh=True)  # once more: a flaky gate?
+        bugs += more
+        if red is not None:
+            good, culprit_result = _bisect(refinery, stack, base, red)
     if good:
         last = stack[good - 1][1]
         if not move_target(refinery.repository, refinery.target, last, base):
@@ -92,6 +97,30 @@ def _bisect(refinery: Refinery, stack: list[tuple[rec.Record, str]], base: str,
         else:
             red, red_result = middle, result
     return green, red_result
+
+
+def _speculate(refinery: Refinery,
+               stack: list[tuple[rec.Record, str]]) -> tuple[int, GateResult | None]:  # fmt: skip
+    """The retry of the red tip and every shorter prefix, run side by side in probe worktrees
+    (in waves of `parallel_probes`): the first red prefix is the culprit; a green retry means
+    the gate was flaky and the whole stack lands."""
+    sizes = [len(stack), *range(1, len(stack))]  # the retry first: it decides everything
+    width = max(1, refinery.rig.parallel_probes)
+    for worktree_slot in range(min(width, len(sizes))):  # made one at a time: git's own lock
+        ensure_worktree(refinery.repository, refinery.worktree.parent / "refinery-probes"
+                        / str(worktree_slot), stack[0][1])  # fmt: skip
+    results: dict[int, GateResult | None] = {}
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        for start in range(0, len(sizes), width):
+            wave = sizes[start : start + width]
+            futures = {size: pool.submit(refinery.probe, stack[size - 1][1], slot)
+                       for slot, size in enumerate(wave)}  # fmt: skip
+            results.update({size: future.result() for size, future in futures.items()})
+            if results.get(len(stack), "unknown") is None:
+                return len(stack), None  # flaky: the retry passed
+    red_sizes = sorted(size for size, result in results.items() if result is not None)
+    first_red = red_sizes[0]
+    return first_red - 1, results[first_red]
 
 
 def _requeue(refinery: Refinery, requests: list[rec.Record]) -> None:

@@ -16,6 +16,7 @@ from gastown_tui.core.formula_model import FormulaError
 from gastown_tui.core.hook_queue import attempt_of
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.town.agents import agent_id
 from gastown_tui.town.mail import send_mail
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work_sessions import start_next
@@ -103,7 +104,9 @@ def send_back(town: Town, mr_id: str, reason: str, *, gate: str = "", details: s
         address = parse_address(worker)
     except AddressError:
         address = None
-    if address is not None and address.role == "polecat" and address.name:
+    known = address is not None and address.name is not None and town.store.get(
+        agent_id(rig.prefix, address.name)) is not None  # fmt: skip
+    if address is not None and address.role == "polecat" and address.name and known:
         session = start_next(town, rig, address.name, actor)
         started = session.session if session else None
     return SentBack(bead_id, worker, attempt, poured.root, started)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from town_fixtures import TownRunner, eventually, make_source_repo
 
 
@@ -109,10 +110,12 @@ def test_refinery_killed_right_after_moving_the_target_finishes_once(
     assert town.bead(bead)["status"] == "closed"
 
 
-def test_batch_mode_lands_four_and_sends_the_third_back(rig_town: TownRunner) -> None:
+@pytest.mark.parametrize("probes", [1, 5])
+def test_batch_mode_lands_four_and_sends_the_third_back(rig_town: TownRunner, probes: int) -> None:
     town = rig_town
     rig_toml = town.root / "rigs" / "demo" / "rig.toml"
-    rig_toml.write_text(rig_toml.read_text().replace("batch = 1", "batch = 5"))
+    text = rig_toml.read_text().replace("batch = 1", "batch = 5")
+    rig_toml.write_text(text.replace("parallel_probes = 1", f"parallel_probes = {probes}"))
     beads = [create(town, f"Batch item {n}") for n in range(1, 6)]
     for n, bead in enumerate(beads, start=1):
         extra = ["--var", "sim.mode=break-tests"] if n == 3 else []
