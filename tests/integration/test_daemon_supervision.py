@@ -173,6 +173,18 @@ def test_two_daemons_at_once_one_runs_and_the_other_says_why(rig_town: TownRunne
         assert loser.returncode == 1
         assert b"another daemon is already running for this town" in loser.stderr.read()
         assert winner.poll() is None
+        # The one daemon and the Refinery take two beads to main, each exactly once.
+        beads = [create(town, f"Once only {n}") for n in range(2)]
+        for bead in beads:
+            town.gt("sling", bead, "demo")
+        for bead in beads:
+            eventually(lambda b=bead: town.bead(b)["status"] == "in_progress", what="queued")
+        town.gt("refinery", "run", "demo", "--once")
+        merged = [e["data"]["bead"] for e in town.events() if e["op"] == "merged"]
+        assert sorted(merged) == sorted(beads)
+        repo = town.root / "rigs" / "demo" / "repo.git"
+        subjects = town.git(repo, "log", "--format=%s", "main").splitlines()
+        assert sorted(s.split(":")[0] for s in subjects if s.startswith("dm-")) == sorted(beads)
     finally:
         for process in (first, second):
             if process.poll() is None:

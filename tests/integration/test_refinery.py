@@ -139,3 +139,20 @@ def test_a_gate_that_fails_on_main_files_one_bug_and_the_branch_lands(
     assert len(bugs) == 1 and "main is broken" in bugs[0]["title"]
     assert bugs[0]["metadata"]["gate"] == "test"
     assert outcomes[0]["bugs"] == [bugs[0]["id"]] and outcomes[1]["bugs"] == [bugs[0]["id"]]
+
+
+def test_push_to_source_sends_each_landed_commit_to_the_rigs_repository(
+    rig_town: TownRunner, tmp_path: Path
+) -> None:
+    town = rig_town
+    rig_toml = town.root / "rigs" / "demo" / "rig.toml"
+    rig_toml.write_text(rig_toml.read_text().replace("push_to_source = false",
+                                                     "push_to_source = true"))  # fmt: skip
+    source = tmp_path / "source"
+    town.git(source, "checkout", "-q", "--detach")  # a non-bare source accepts a push to main
+    bead = create(town, "Ship it upstream")
+    town.gt("sling", bead, "demo")
+    eventually(lambda: queued(town, bead), what="the MR")
+    (outcome,) = refinery_once(town)
+    assert outcome["result"] == "merged"
+    assert town.git(source, "rev-parse", "main") == outcome["commit"]
