@@ -11,6 +11,7 @@ from pathlib import Path
 from gastown_tui.cli.bd_main import main as bd_main
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
+from gastown_tui.cli.gt_town_commands import status_text
 from gastown_tui.resources import demo_dir
 from gastown_tui.town.demo_town import build_demo_town, git_available
 from gastown_tui.town.town import Town
@@ -50,15 +51,14 @@ def cmd_demo(ctx: GtContext) -> None:
     town = Town.find(demo.root)
     deadline = time.monotonic() + ctx.args.wait
     try:
-        while True:
+        while not ctx.json and time.monotonic() < deadline:
             status = town_status(town)
-            waiting = [p for r in status["rigs"] for p in r["polecats"] if p["hook"]]
-            if ctx.json or not waiting or time.monotonic() >= deadline:
-                break
-            from gastown_tui.cli.gt_town_commands import status_text
-
             print(status_text(status) + "\n", flush=True)
-            time.sleep(max(ctx.args.step_delay, 1.0))
+            records = [town.store.get(bead) for bead in demo.beads]
+            if all(r is not None and r.get("status") == "closed" for r in records):
+                print("All four beads landed on main.\n")
+                break
+            time.sleep(max(ctx.args.step_delay, 2.0))
     finally:
         town.close()
     result = {"town": str(demo.root), "rig": demo.rig, "beads": demo.beads, "slung": demo.slung,
@@ -66,16 +66,10 @@ def cmd_demo(ctx: GtContext) -> None:
     if ctx.json:
         ctx.emit_json(result)
         return
-    from gastown_tui.cli.gt_town_commands import status_text
-
-    town = Town.find(demo.root)
-    try:
-        print(status_text(town_status(town)))
-    finally:
-        town.close()
     print(f"\nThe demo town is in {demo.root}. Try, from there:")
     print("  gt status --watch            the fleet at a glance")
+    print("  gt mq list --all             what the Refinery merged")
     print(f"  tmux -L {demo.socket} attach   watch a sim worker in its pane (Ctrl-b d detaches)")
     print("  bd list --all                every bead, steps and merge requests included")
-    print("  gt sling <bead> demo-app     give a worker the last bead once it is unblocked")
+    print("  git -C rigs/demo-app/repo.git log --oneline main    one commit per bead")
     print("  gt down                      stop every session of this town")

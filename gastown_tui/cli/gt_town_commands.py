@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -12,9 +11,8 @@ from gastown_tui.core.display_text import visible
 from gastown_tui.town import rigs as rig_ops
 from gastown_tui.town.daemon_loop import run_daemon
 from gastown_tui.town.install import install_town
-from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
+from gastown_tui.town.town_sessions import bring_up
 from gastown_tui.town.town_status import town_status
-from gastown_tui.town.work_sessions import session_alive
 
 
 def cmd_install(ctx: GtContext) -> None:
@@ -67,25 +65,7 @@ def cmd_up(ctx: GtContext) -> None:
     """Start whatever of the town's own sessions is not running: the daemon and each rig's
     Refinery. A crashed one (a dead pane) is replaced."""
     town = ctx.town
-    wanted: list[tuple[str, str, str, str | None, list[str]]] = [
-        (DAEMON_SESSION, "daemon", "deacon", None, ["daemon", "run"])
-    ]
-    for rig in town.rigs().values():
-        wanted.append((refinery_session(rig.prefix), "refinery", f"{rig.name}/refinery",
-                       rig.name, ["refinery", "run", rig.name]))  # fmt: skip
-    started = []
-    for session, role, actor, rig_name, arguments in wanted:
-        if session_alive(town, session):
-            continue
-        town.tmux.kill_session(session)  # the dead pane of one that crashed
-        environment = town.session_environment(role, actor, rig_name)
-        town.tmux.new_session(
-            session,
-            str(town.paths.root),
-            environment,
-            [sys.executable, "-m", "gastown_tui.cli.gt_main", *arguments],
-        )
-        started.append(session)
+    started = bring_up(town)
     result = {"started": started, "sessions": town.tmux.sessions(), "socket": town.tmux.socket}
     if ctx.json:
         ctx.emit_json(result)

@@ -1,5 +1,6 @@
-"""`gt demo`: a small town that works without an API key — a sample repository as a rig, a few
-beads, and sim workers doing them in tmux panes while you watch.
+"""`gt demo`: a small town that works without an API key — a sample repository as a rig, four
+beads (the last waits for the other three), sim workers doing them in tmux panes, the Refinery
+landing their work on main and the daemon handing out the fourth once it is unblocked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from gastown_tui.town.install import install_town
 from gastown_tui.town.sling import sling
 from gastown_tui.town.town import Town
 from gastown_tui.town.town_git import commit_identity
+from gastown_tui.town.town_sessions import bring_up
 
 SAMPLE_FILES = {
     "README.md": "# demo-app\n\nA tiny project for the Gas Town demo.\n",
@@ -52,7 +54,12 @@ def make_sample_repository(folder: Path, actor: str) -> Path:
 
 
 def build_demo_town(directory: Path, step_delay: float, actor: str = "overseer") -> DemoTown:
-    install_town(directory / "town", "demo", "demo", actor)
+    paths = install_town(directory / "town", "demo", "demo", actor)
+    # The demo shows the whole loop: when the first three land, the daemon gives the fourth
+    # (unblocked by then) to an idle polecat by itself.
+    settings = paths.town_toml.read_text(encoding="utf-8")
+    paths.town_toml.write_text(settings.replace("auto_dispatch = false", "auto_dispatch = true"),
+                               encoding="utf-8")  # fmt: skip
     source = make_sample_repository(directory / "demo-app", actor)
     town = Town.find(directory / "town")
     try:
@@ -79,6 +86,7 @@ def build_demo_town(directory: Path, step_delay: float, actor: str = "overseer")
                   variables={"sim.step_delay": f"{step_delay:g}"}, runtime="sim", force=False,
                   actor=actor)  # fmt: skip
             slung.append(bead)
+        bring_up(town)
         return DemoTown(town.paths.root, "demo-app", created, slung, town.tmux.socket)
     finally:
         town.close()

@@ -53,7 +53,13 @@ def squash(worktree: Path, base: str, branch: str, message: str,
         reset_to(worktree, base)
         return Squash(None, [])
     name, email = author
-    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
+    # The worker is the author; the Refinery commits, so it works without a git identity too.
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": "refinery",
+        "GIT_COMMITTER_EMAIL": "refinery@gastown.local",
+    }
     git_run(worktree, "commit", "--quiet", "--no-verify", "-m", message, env=env)
     return Squash(git_run(worktree, "rev-parse", "HEAD"), [])
 
