@@ -6,6 +6,7 @@ ever interpreted. `claude` comes from rig.toml's template; `sim` is our simulate
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 from gastown_tui.core.rig_settings import RigSettings
@@ -24,3 +25,14 @@ def session_command(rig: RigSettings, runtime: str, model: str) -> list[str]:
         values = {"{model}": model, "{prompt}": FIRST_PROMPT}
         return [values.get(part, part) for part in rig.claude_command]
     raise TownError(f"runtime {runtime!r} is not available yet (use claude or sim)")
+
+
+def require_runnable(rig: RigSettings, runtime: str, path: str) -> None:
+    """Refuse before anything is hooked when the runtime's program is not installed: otherwise
+    every session would die at once and the supervision chain would respawn it three times."""
+    program = session_command(rig, runtime, rig.model)[0]
+    if shutil.which(program, path=path) is None:
+        raise TownError(
+            f"the {runtime} runtime runs `{program}`, which is not on PATH; install "
+            "it, change agent.claude_command in rig.toml, or use --runtime sim"
+        )

@@ -21,6 +21,7 @@ from gastown_tui.core.rig_settings import RigSettings, check_runtime
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.town.agent_runtimes import require_runnable
 from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.session_names import polecat_session
@@ -165,6 +166,8 @@ def sling(
         chosen_runtime = check_runtime(runtime or rig.runtime)
     except SettingsError as error:
         raise TownError(str(error)) from error
+    environment = town.session_environment("polecat", "check", rig.name)
+    require_runnable(rig, chosen_runtime, environment["PATH"])
     record = town.store.get(bead_id)
     if record is None:
         raise TownError(f"no bead {bead_id!r}")

@@ -288,3 +288,31 @@ def test_unsling_closes_the_molecule_and_crew_cannot_be_slung_to(rig_town: TownR
     refused = town.gt("sling", bead, "demo/alice", check=False)
     assert refused.returncode == 1 and "is crew, not a polecat" in refused.stderr
     assert len(town.events()) == before and "dm-alice" not in town.sessions()
+
+
+def test_the_claude_runtime_starts_its_command_line_or_is_refused_when_missing(
+    rig_town: TownRunner, tmp_path: Path
+) -> None:
+    town = rig_town
+    bead = create(town, "Give it to Claude")
+    before = len(town.events())
+    missing = town.gt("sling", bead, "demo", "--runtime", "claude", check=False,
+                      env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert missing.returncode == 1 and "runs `claude`, which is not on PATH" in missing.stderr
+    assert len(town.events()) == before and town.bead(bead)["status"] == "open"
+    # A stand-in `claude` on PATH records the argv the session started it with.
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    argv_file = tmp_path / "claude-argv"
+    fake = bin_dir / "claude"
+    fake.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {argv_file}\nsleep 60\n")
+    fake.chmod(0o755)
+    path = f"{bin_dir}:{town.env['PATH']}"
+    town.gt("sling", bead, "demo", "--runtime", "claude", env={"PATH": path})
+    eventually(argv_file.exists, what="the fake claude to start")
+    from gastown_tui.town.agent_runtimes import FIRST_PROMPT
+
+    argv = eventually(lambda: argv_file.read_text().splitlines(), what="its argv")
+    assert argv == ["--dangerously-skip-permissions", "--model", "claude-sonnet-4-5",
+                    *FIRST_PROMPT.splitlines()]  # fmt: skip
+    assert town.bead(bead)["metadata"]["runtime"] == "claude"
