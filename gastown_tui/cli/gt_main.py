@@ -11,6 +11,8 @@ from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.cli.gt_parser import build_parser
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.town_settings import SettingsError
+from gastown_tui.runtime.git_repo import GitError
+from gastown_tui.runtime.tmux_server import TmuxError
 from gastown_tui.store.store_config import ConfigError
 from gastown_tui.town.town import TownError
 
@@ -30,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
         return error.code
-    except (TownError, SettingsError, ConfigError) as error:
+    except (TownError, SettingsError, ConfigError, TmuxError, GitError) as error:
         print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

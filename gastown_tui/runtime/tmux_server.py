@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from libtmux.common import tmux_cmd
+from libtmux.exc import TmuxCommandNotFound
 
 from gastown_tui.core.display_text import strip_control
 
@@ -44,22 +45,31 @@ class TmuxServer:
     def __init__(self, socket: str) -> None:
         self.socket = socket
 
+    def _call(self, *args: str) -> tmux_cmd:
+        try:
+            return tmux_cmd("-L", self.socket, *args)
+        except TmuxCommandNotFound as error:
+            raise TmuxError(
+                "tmux is not installed (or not on PATH): Gas Town runs its agents "
+                "in tmux; install it (apt-get install tmux)"
+            ) from error
+
     def run(self, *args: str, check: bool = True) -> list[str]:
-        result = tmux_cmd("-L", self.socket, *args)
+        result = self._call(*args)
         if check and result.returncode != 0:
             message = " ".join(result.stderr) or f"exit {result.returncode}"
             raise TmuxError(f"tmux -L {self.socket} {args[0]}: {message}")
         return list(result.stdout)
 
     def is_running(self) -> bool:
-        return tmux_cmd("-L", self.socket, "list-sessions").returncode == 0
+        return self._call("list-sessions").returncode == 0
 
     def sessions(self) -> list[str]:
-        result = tmux_cmd("-L", self.socket, "list-sessions", "-F", "#{session_name}")
+        result = self._call("list-sessions", "-F", "#{session_name}")
         return list(result.stdout) if result.returncode == 0 else []
 
     def has_session(self, name: str) -> bool:
-        return tmux_cmd("-L", self.socket, "has-session", "-t", f"={name}").returncode == 0
+        return self._call("has-session", "-t", f"={name}").returncode == 0
 
     def new_session(
         self,
@@ -78,7 +88,10 @@ class TmuxServer:
         # so the client runs with the session's PATH too.
         binary = shutil.which("tmux")
         if binary is None:
-            raise TmuxError("tmux is not installed (or not on PATH)")
+            raise TmuxError(
+                "tmux is not installed (or not on PATH): Gas Town runs its agents "
+                "in tmux; install it (apt-get install tmux)"
+            )
         client_env = dict(os.environ)
         if "PATH" in environment:
             client_env["PATH"] = environment["PATH"]
@@ -95,15 +108,15 @@ class TmuxServer:
             self.run("set-option", "-w", "-t", f"={name}:", "remain-on-exit", "on")
 
     def kill_session(self, name: str) -> bool:
-        return tmux_cmd("-L", self.socket, "kill-session", "-t", f"={name}").returncode == 0
+        return self._call("kill-session", "-t", f"={name}").returncode == 0
 
     def kill_server(self) -> bool:
-        return tmux_cmd("-L", self.socket, "kill-server").returncode == 0
+        return self._call("kill-server").returncode == 0
 
     def panes(self) -> list[PaneState] | None:
         """Every pane of every session, in one call; None when no server is running."""
         template = _SEPARATOR.join(f"#{{{name}}}" for name in _FIELDS)
-        result = tmux_cmd("-L", self.socket, "list-panes", "-a", "-F", template)
+        result = self._call("list-panes", "-a", "-F", template)
         if result.returncode != 0:
             return None
         panes = []

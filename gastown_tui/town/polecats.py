@@ -66,11 +66,13 @@ def parse_worker(town: Town, text: str) -> tuple[RigSettings, str]:
     return rig, address.name
 
 
-def polecat_rows(town: Town, rig_name: str | None = None,
-                 panes: list[PaneState] | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Every polecat with its derived state, hook and session; `panes` from one tmux call."""
-    if panes is None:
+def polecat_rows(town: Town, rig_name: str | None = None, panes: list[PaneState] | None = None,
+                 *, tmux_readable: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """Every polecat with its derived state, hook and session; `panes` from one tmux call.
+    When tmux could not be read, states are `unknown`: never a guess that looks like news."""
+    if panes is None and tmux_readable:
         panes = town.tmux.panes() or []
+    panes = panes or []
     by_session = {pane.session: pane for pane in panes}
     now = town.clock.now()
     stalled_after = town.thresholds.stalled
@@ -98,7 +100,8 @@ def polecat_rows(town: Town, rig_name: str | None = None,
                            pane is not None and pane.dead, idle)  # fmt: skip
         rows.append({
             "name": name, "rig": rig.name, "address": address, "agent_bead": record["id"],
-            "state": agent_state(facts, stalled_after), "session": session if pane else None,
+            "state": agent_state(facts, stalled_after) if tmux_readable else "unknown",
+            "session": session if pane else None,
             "current": current["id"] if current else None, "hook": [r["id"] for r in queue],
             "runtime": metadata.get("runtime"), "idle_seconds": idle,
         })  # fmt: skip

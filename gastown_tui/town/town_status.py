@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gastown_tui.core import record as rec
+from gastown_tui.runtime.tmux_server import TmuxError
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.town.polecats import polecat_rows
 from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
@@ -18,7 +19,14 @@ QUEUED_STATES = ("queued", "testing")
 
 def town_status(town: Town) -> dict[str, Any]:
     town.store.projection.catch_up()
-    panes = town.tmux.panes()
+    tmux_state = "running"
+    try:
+        panes = town.tmux.panes()
+    except TmuxError as error:
+        panes, tmux_state = None, f"unavailable: {error}"
+    if panes is None and tmux_state == "running":
+        tmux_state = "down"
+    readable = not tmux_state.startswith("unavailable")
     # A session whose pane died (remain-on-exit keeps it for its last words) is not running.
     sessions = {pane.session for pane in panes or [] if not pane.dead}
     merge_requests = list_beads(town.store.connection, ListFilter(types=["merge-request"]))
@@ -29,7 +37,7 @@ def town_status(town: Town) -> dict[str, Any]:
                   and rec.metadata_of(mr).get("state") in QUEUED_STATES]  # fmt: skip
         rigs.append({
             "name": rig.name, "prefix": rig.prefix, "default_branch": rig.default_branch,
-            "polecats": polecat_rows(town, rig.name, panes or []),
+            "polecats": polecat_rows(town, rig.name, panes or [], tmux_readable=readable),
             "mq_length": len(queued), "mq": [mr["id"] for mr in queued],
             "refinery_running": refinery_session(rig.prefix) in sessions,
         })  # fmt: skip
@@ -41,7 +49,7 @@ def town_status(town: Town) -> dict[str, Any]:
     } for e in escalations]  # fmt: skip
     return {
         "town": town.settings.name, "root": str(town.paths.root), "socket": town.tmux.socket,
-        "tmux": "running" if panes is not None else "down",
+        "tmux": tmux_state,
         "daemon_running": DAEMON_SESSION in sessions, "rigs": rigs,
         "mq_length": sum(r["mq_length"] for r in rigs),
         "escalations_open": len(open_escalations), "escalations": open_escalations,
