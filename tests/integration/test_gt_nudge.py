@@ -105,6 +105,8 @@ def test_broadcast_reaches_every_polecat_but_not_the_refinery(rig_town: TownRunn
     assert received(town, "dm-refinery") == []
     assert sorted(e["data"]["target"] for e in nudges(town)) == [
         "demo/polecats/nux", "demo/polecats/rust"]  # fmt: skip
+    in_demo = town.gt("broadcast", "again", "--rig", "demo", "--json").json()
+    assert [item["session"] for item in in_demo] == ["dm-nux", "dm-rust"]
     assert town.gt("broadcast", "hi", "--rig", "nowhere", check=False).returncode == 1
 
 
