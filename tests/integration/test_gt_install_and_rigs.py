@@ -291,3 +291,16 @@ def test_a_hand_broken_town_toml_or_rig_toml_is_refused_with_the_file_and_reason
         refused(town.gt("rig", "list", "--json", check=False), str(rig_toml), reason)
     rig_toml.write_text(head)
     assert [r["name"] for r in town.gt("rig", "list", "--json").json()] == ["handmade"]
+
+
+def test_install_takes_a_name_and_a_profile(
+    town_factory: Callable[..., TownRunner], tmp_path: Path
+) -> None:
+    town = town_factory("harbor", install=False)
+    made = town.gt("install", str(town.root), "--name", "Harbor Town", "--profile", "demo",
+                   "--json", cwd=tmp_path).json()  # fmt: skip
+    assert made["town"] == str(town.root) and made["profile"] == "demo"
+    settings = parse_town_settings((town.root / "town.toml").read_text(), "town.toml")
+    assert settings.name == "Harbor Town" and settings.profile == "demo"
+    status = town.gt("status", "--json", env={"GT_PROFILE": ""}).json()
+    assert status["town"] == "Harbor Town"
