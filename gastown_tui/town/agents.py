@@ -49,3 +49,9 @@ def create_agent(
     }  # fmt: skip
     tx.emit(ev.CREATE, bead_id, {"record": record}, ts)
     return record
+
+
+def last_event_by_actor(town: Town) -> dict[str, str]:
+    """The time of each actor's newest event in the feed window (one scan, for every agent)."""
+    rows = town.store.connection.execute("SELECT actor, max(ts) FROM events GROUP BY actor")
+    return {str(actor): str(ts) for actor, ts in rows if actor}

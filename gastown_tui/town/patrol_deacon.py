@@ -14,7 +14,7 @@ from typing import Any
 from gastown_tui.core import record as rec
 from gastown_tui.core import supervision as sv
 from gastown_tui.runtime.tmux_server import PaneState
-from gastown_tui.town.agents import agents
+from gastown_tui.town.agents import agents, last_event_by_actor
 from gastown_tui.town.escalation_triage import raise_due_escalations
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.nudges import nudge
@@ -40,16 +40,10 @@ class PatrolTick:
         self.sessions = {pane.session: pane for pane in self.panes or []}
 
 
-def _last_event_by(town: Town, address: str) -> str:
-    row = town.store.connection.execute(
-        "SELECT max(ts) FROM events WHERE actor = ?", (address,)
-    ).fetchone()
-    return str(row[0] or "") if row else ""
-
-
 def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> list[dict[str, Any]]:
     thresholds = town.thresholds
     findings: list[dict[str, Any]] = []
+    last_events = last_event_by_actor(town)  # one scan of the feed window per pass
     for record in agents(town, role="polecat"):
         metadata = rec.metadata_of(record)
         rig = town.rigs().get(str(metadata.get("rig")))
@@ -80,7 +74,7 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
         bead_meta = rec.metadata_of(current)
         progress = tracker.observe(
             address, current["id"], str(bead_meta.get("started_at", "")),
-            _last_event_by(town, address), Path(str(bead_meta.get("worktree") or "")),
+            last_events.get(address, ""), Path(str(bead_meta.get("worktree") or "")),
             float(pane.activity) if pane else 0.0, tick.now,
         )  # fmt: skip
         idle = tick.now - progress.progress_at

@@ -22,7 +22,7 @@ from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
 from gastown_tui.town.agent_runtimes import require_runnable
-from gastown_tui.town.agents import agent_id, agents, create_agent
+from gastown_tui.town.agents import agent_id, agents, create_agent, last_event_by_actor
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
@@ -132,6 +132,7 @@ def _choose_polecat(
         return wanted, wanted not in existing
     resting: list[tuple[str, str]] = []
     load: list[tuple[int, str]] = []
+    last_seen = last_event_by_actor(town)  # resting since its last act: the oldest goes first
     for name, record in existing.items():
         if rec.metadata_of(record).get("role") != "polecat":
             continue
@@ -141,7 +142,8 @@ def _choose_polecat(
         if busy:
             load.append((len(queue), name))
         else:
-            resting.append((str(record.get("updated_at", "")), name))
+            address = polecat_address(rig.name, name)
+            resting.append((last_seen.get(address) or str(record.get("updated_at", "")), name))
     if resting:
         return min(resting)[1], False
     if len(existing) < rig.max_polecats:

@@ -316,3 +316,17 @@ def test_the_claude_runtime_starts_its_command_line_or_is_refused_when_missing(
     assert argv == ["--dangerously-skip-permissions", "--model", "claude-sonnet-4-5",
                     *FIRST_PROMPT.splitlines()]  # fmt: skip
     assert town.bead(bead)["metadata"]["runtime"] == "claude"
+
+
+def test_sling_picks_the_polecat_resting_longest(rig_town: TownRunner) -> None:
+    town = rig_town
+    town.gt("polecat", "spawn", "demo", "--name", "nux")
+    town.gt("polecat", "spawn", "demo", "--name", "furiosa")
+    first = create(town, "Keeps nux busy for a moment")
+    town.gt("sling", first, "demo/nux")
+    eventually(landed_in_queue(town, first), what="nux's work handed on")
+    eventually(lambda: "dm-nux" not in town.sessions(), what="nux resting again")
+    # Both rest now; furiosa has rested since it was made, nux only since just now.
+    second = create(town, "For whoever rested longest")
+    picked = town.gt("sling", second, "demo", "--var", "sim.mode=hang", "--json").json()
+    assert picked["polecat"] == "furiosa" and picked["spawned"] is False
