@@ -93,17 +93,34 @@ class BeadsStore:
         with exclusive_lock(self.paths.lock):
             self.connection.execute("BEGIN IMMEDIATE")
             try:
-                position = self.projection.catch_up_in_transaction(locked=True)
-                if self.log.unterminated_tail(position.offset):
-                    self.log.append(b"\n")  # a dead writer's fragment becomes its own line
-                    position = self.projection.catch_up_in_transaction(locked=True)
-                transaction = WriteTransaction(self, actor, position)
+                transaction = WriteTransaction(self, actor, self._mend_and_catch_up())
                 yield transaction
                 transaction.commit()
                 self.connection.execute("COMMIT")
             except BaseException:
                 self.connection.execute("ROLLBACK")
                 raise
+
+    def _mend_and_catch_up(self) -> Position:
+        """Inside the writers' lock and an open transaction: catch up, and end a dead writer's
+        unterminated fragment with a newline so it becomes its own (reported) line."""
+        position = self.projection.catch_up_in_transaction(locked=True)
+        if self.log.unterminated_tail(position.offset):
+            self.log.append(b"\n")
+            position = self.projection.catch_up_in_transaction(locked=True)
+        return position
+
+    def catch_up_locked(self) -> Position:
+        """What `transaction` does before handing over, for a caller that already holds the
+        writers' flock (taking it again on another descriptor would wait for itself)."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            position = self._mend_and_catch_up()
+            self.connection.execute("COMMIT")
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        return position
 
     def rebuild(self) -> Position:
         with exclusive_lock(self.paths.lock):

@@ -27,9 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
-from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.file_lock import exclusive_lock
-from gastown_tui.store.projection import Position
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_identity, tracked_paths
 
@@ -73,10 +71,10 @@ def sync_town(
         identity = _identity(root, actor, town.environ)
         store = town.store
         with exclusive_lock(store.paths.lock):
-            before = catch_up_locked(store)
+            before = store.catch_up_locked()
             committed = commit_tracked(root, f"Gas Town: sync by {actor}", identity)
             attempts, pushed = _exchange(root, remote, branch, retries, identity, actor)
-            after = catch_up_locked(store)
+            after = store.catch_up_locked()
     except PushRaceError as error:
         raise TownError(
             f"sync gave up: the push to {remote} was rejected {retries + 1} time(s) because "
@@ -86,25 +84,6 @@ def sync_town(
         raise TownError(f"sync failed: {error}") from error
     return SyncResult(committed, max(0, after.applied - before.applied), pushed, attempts,
                       after.applied)  # fmt: skip
-
-
-def catch_up_locked(store: BeadsStore) -> Position:
-    """Catch up and mend a torn tail, for a caller that already holds the writers' flock.
-
-    The same steps `BeadsStore.transaction` takes, without taking the flock again (a second
-    flock on another descriptor of the same file would wait for ourselves forever).
-    """
-    store.connection.execute("BEGIN IMMEDIATE")
-    try:
-        position = store.projection.catch_up_in_transaction(locked=True)
-        if store.log.unterminated_tail(position.offset):
-            store.log.append(b"\n")  # a dead writer's fragment becomes its own line
-            position = store.projection.catch_up_in_transaction(locked=True)
-        store.connection.execute("COMMIT")
-    except BaseException:
-        store.connection.execute("ROLLBACK")
-        raise
-    return position
 
 
 def commit_tracked(root: Path, message: str, identity: Mapping[str, str]) -> bool:
