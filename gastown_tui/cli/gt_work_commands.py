@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gastown_tui.cli.bd_formula_commands import parse_vars
 from gastown_tui.cli.bead_output import show_records
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.prime import prime_context, prime_text
-from gastown_tui.town.sling import parse_vars, sling
+from gastown_tui.town.sling import sling
 from gastown_tui.town.unsling import unsling
 from gastown_tui.town.work_done import done
 
@@ -18,7 +19,7 @@ from gastown_tui.town.work_done import done
 def cmd_sling(ctx: GtContext) -> None:
     args = ctx.args
     result = sling(ctx.town, args.bead, args.target, formula=args.formula,
-                   variables=parse_vars(args.var), runtime=args.runtime, force=args.force,
+                   variables=parse_vars(args.var) or {}, runtime=args.runtime, force=args.force,
                    actor=ctx.actor)  # fmt: skip
     if ctx.json:
         ctx.emit_json(result.to_json())

@@ -71,16 +71,6 @@ def parse_target(text: str) -> tuple[str, str | None]:
     raise TownError(f"target {text!r}: use <rig> or <rig>/<polecat>")
 
 
-def parse_vars(pairs: list[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise TownError(f"--var {pair!r}: use KEY=VALUE")
-        values[key] = value
-    return values
-
-
 def _guard(town: Town, record: rec.Record, force: bool, actor: str) -> None:
     """The double-dispatch guard: a bead hooked by a live agent is refused unless forced."""
     status = rec.status_of(record)

@@ -252,6 +252,8 @@ def test_sling_with_another_formula_and_vars(rig_town: TownRunner) -> None:
     assert event["data"]["formula"] == "shiny"
     assert event["data"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
     assert town.bead(bead)["metadata"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
+    malformed = town.gt("sling", create(town, "Other"), "demo", "--var", "oops", check=False)
+    assert malformed.returncode == 2 and "must be NAME=VALUE" in malformed.stderr
     missing = town.gt("sling", create(town, "Other"), "demo", "--formula", "no-such", check=False)
     assert missing.returncode == 1 and "no-such" in missing.stderr
 
