@@ -187,39 +187,45 @@ class Refinery:
                 return result
         return None
 
+    def squash_onto(self, mr: rec.Record, base: str) -> str | Outcome:
+        """The MR's branch as one commit on `base`; or, when the MR is settled without one (its
+        branch is gone, it conflicts, or it is already on the target), its outcome."""
+        branch = str(rec.metadata_of(mr).get("branch"))
+        if rev_parse(self.repository, f"refs/heads/{branch}") is None:
+            send_back(self.town, mr["id"], "other", details=f"branch {branch} is missing",
+                      actor=self.actor)  # fmt: skip
+            return Outcome(mr["id"], "failed", detail=f"branch {branch} is missing")
+        squashed = squash(self.worktree, base, branch, self.message_for(mr), self.author_of(mr))
+        if squashed.conflicts:
+            send_back(self.town, mr["id"], "conflict", files=squashed.conflicts,
+                      details="Conflicting files:\n" + "\n".join(squashed.conflicts),
+                      actor=self.actor)  # fmt: skip
+            return Outcome(mr["id"], "conflict", detail=", ".join(squashed.conflicts))
+        if squashed.commit is None:
+            self.finish_merged(mr, base, "nothing new: the branch is already on the target")
+            return Outcome(mr["id"], "merged", base, "already on the target")
+        return squashed.commit
+
     def process(self, mr: rec.Record) -> Outcome:
         """Take one MR from `queued` to merged or sent back."""
         self.claim(mr)
-        metadata = rec.metadata_of(mr)
-        branch = str(metadata.get("branch"))
         while True:
             base = self.target_head()
-            if rev_parse(self.repository, f"refs/heads/{branch}") is None:
-                send_back(self.town, mr["id"], "other", details=f"branch {branch} is missing",
-                          actor=self.actor)  # fmt: skip
-                return Outcome(mr["id"], "failed", detail=f"branch {branch} is missing")
-            squashed = squash(self.worktree, base, branch, self.message_for(mr),
-                              self.author_of(mr))  # fmt: skip
-            if squashed.conflicts:
-                send_back(self.town, mr["id"], "conflict", files=squashed.conflicts,
-                          details="Conflicting files:\n" + "\n".join(squashed.conflicts),
-                          actor=self.actor)  # fmt: skip
-                return Outcome(mr["id"], "conflict", detail=", ".join(squashed.conflicts))
-            if squashed.commit is None:
-                self.finish_merged(mr, base, "nothing new: the branch is already on the target")
-                return Outcome(mr["id"], "merged", base, "already on the target")
-            red, bugs = self.run_gates(squashed.commit, base)
+            commit = self.squash_onto(mr, base)
+            if isinstance(commit, Outcome):
+                return commit
+            red, bugs = self.run_gates(commit, base)
             if red is not None:
                 reset_to(self.worktree, base)
                 send_back(self.town, mr["id"], "gate", gate=red.name, details=red.output,
                           actor=self.actor)  # fmt: skip
                 return Outcome(mr["id"], "failed", detail=f"gate {red.name}", bugs=bugs)
-            if not move_target(self.repository, self.target, squashed.commit, base):
+            if not move_target(self.repository, self.target, commit, base):
                 continue  # the target moved under us (a push from outside): do it again
             fault_point("refinery.after_land")
-            self.push_to_source(squashed.commit)
-            self.finish_merged(mr, squashed.commit, "")
-            return Outcome(mr["id"], "merged", squashed.commit, bugs=bugs)
+            self.push_to_source(commit)
+            self.finish_merged(mr, commit, "")
+            return Outcome(mr["id"], "merged", commit, bugs=bugs)
 
     def push_to_source(self, commit: str) -> None:
         if not self.rig.push_to_source:

@@ -14,8 +14,7 @@ from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult
-from gastown_tui.runtime.git_repo import rev_parse
-from gastown_tui.town.refinery_git import ensure_worktree, move_target, reset_to, squash
+from gastown_tui.town.refinery_git import ensure_worktree, move_target, reset_to
 from gastown_tui.town.rework import send_back
 
 if TYPE_CHECKING:
@@ -31,26 +30,12 @@ def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcom
     tip = base
     for mr in requests:
         refinery.claim(mr)
-        branch = str(rec.metadata_of(mr).get("branch"))
-        if rev_parse(refinery.repository, f"refs/heads/{branch}") is None:
-            send_back(refinery.town, mr["id"], "other", details=f"branch {branch} is missing",
-                      actor=refinery.actor)  # fmt: skip
-            outcomes.append(Outcome(mr["id"], "failed", detail="branch missing"))
+        commit = refinery.squash_onto(mr, tip)
+        if isinstance(commit, Outcome):
+            outcomes.append(commit)
             continue
-        squashed = squash(refinery.worktree, tip, branch, refinery.message_for(mr),
-                          refinery.author_of(mr))  # fmt: skip
-        if squashed.conflicts:
-            send_back(refinery.town, mr["id"], "conflict", files=squashed.conflicts,
-                      details="Conflicting files:\n" + "\n".join(squashed.conflicts),
-                      actor=refinery.actor)  # fmt: skip
-            outcomes.append(Outcome(mr["id"], "conflict", detail=", ".join(squashed.conflicts)))
-            continue
-        if squashed.commit is None:
-            refinery.finish_merged(mr, tip, "nothing new: the branch is already on the target")
-            outcomes.append(Outcome(mr["id"], "merged", tip, "already on the target"))
-            continue
-        stack.append((mr, squashed.commit))
-        tip = squashed.commit
+        stack.append((mr, commit))
+        tip = commit
     if not stack:
         return outcomes
     red, bugs = refinery.run_gates(tip, base)
