@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -190,3 +191,48 @@ def rig_town(town: TownRunner, tmp_path: Path) -> TownRunner:
     source = make_source_repo(tmp_path / "source", town.env)
     town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim")
     return town
+
+
+def create_bead(town: TownRunner, title: str, *extra: str, rig: str = "demo") -> str:
+    """`bd create TITLE --rig RIG`; the new bead's id."""
+    return str(town.bd("create", title, "--rig", rig, *extra, "--json").json()["id"])
+
+
+def messages(town: TownRunner, address: str, kind: str) -> list[dict[str, Any]]:
+    """Every message of type `kind` ever sent to `address`, archived ones included."""
+    listed = town.bd("list", "--all", "-t", "message", "--assignee", address, "--json").json()
+    return [m for m in listed if f"msg-type:{kind}" in m.get("labels", [])]
+
+
+def patrols(town: TownRunner, name: str) -> list[dict[str, Any]]:
+    return [e for e in town.events() if e["op"] == "patrol" and e["data"]["patrol"] == name]
+
+
+def findings(town: TownRunner, name: str, **match: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(tick, finding) of every finding of patrol `name` whose keys match `match`."""
+    found = []
+    for event in patrols(town, name):
+        for finding in event["data"]["findings"]:
+            if all(finding.get(k) == v for k, v in match.items()):
+                found.append((int(event["data"]["tick"]), finding))
+    return found
+
+
+@contextmanager
+def foreground_daemon(
+    town: TownRunner, first: str = "deacon", **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`gt daemon run` as this test's child (so a GT_FAULT reaches it), once it has finished a
+    new pass of patrol `first`; stopped afterwards."""
+    seen = len(patrols(town, first))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
+        cwd=town.root, env={**town.env, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        eventually(lambda: len(patrols(town, first)) > seen, what=f"a {first} patrol")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

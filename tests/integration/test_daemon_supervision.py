@@ -7,44 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from town_fixtures import TownRunner, eventually
-
-
-def create(town: TownRunner, title: str) -> str:
-    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
-
-
-def patrols(town: TownRunner, name: str) -> list[dict[str, Any]]:
-    return [e for e in town.events() if e["op"] == "patrol" and e["data"]["patrol"] == name]
-
-
-def findings(town: TownRunner, name: str, **match: Any) -> list[tuple[int, dict[str, Any]]]:
-    found = []
-    for event in patrols(town, name):
-        for finding in event["data"]["findings"]:
-            if all(finding.get(k) == v for k, v in match.items()):
-                found.append((int(event["data"]["tick"]), finding))
-    return found
-
-
-@contextmanager
-def daemon(town: TownRunner, **env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`gt daemon run` in the foreground of this test (so a GT_FAULT reaches it)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
-        cwd=town.root, env={**town.env, **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        eventually(lambda: patrols(town, "deacon"), what="the first deacon patrol")
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+from town_fixtures import TownRunner, create_bead, eventually, findings, foreground_daemon, patrols
 
 
 def last_tick(town: TownRunner) -> int:
@@ -55,9 +19,9 @@ def test_a_killed_session_is_a_zombie_within_two_ticks_and_its_bead_still_lands(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Survive a crash")
+    bead = create_bead(town, "Survive a crash")
     town.gt("sling", bead, "demo", "--var", "sim.step_delay=1")
-    with daemon(town):
+    with foreground_daemon(town):
         eventually(
             lambda: [
                 e for e in town.events() if e["op"] == "close" and e["actor"] == "demo/polecats/nux"
@@ -88,9 +52,9 @@ def test_a_hanging_worker_is_nudged_restarted_and_finally_blocked_for_a_human(
     town.root.joinpath("town.toml").write_text(
         town.root.joinpath("town.toml").read_text().replace("auto_dispatch = false",
                                                             "auto_dispatch = true"))  # fmt: skip
-    bead = create(town, "Hang forever")
+    bead = create_bead(town, "Hang forever")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
-    with daemon(town):
+    with foreground_daemon(town):
         eventually(lambda: findings(town, "deacon", state="STALLED", bead=bead), what="STALLED")
         nudges = [e for e in town.events() if e["op"] == "nudge"]
         assert nudges and nudges[0]["data"]["target"] == "demo/polecats/nux"
@@ -113,7 +77,7 @@ def test_a_hanging_worker_is_nudged_restarted_and_finally_blocked_for_a_human(
 
 def test_a_wedged_patrol_is_restarted_by_boot(rig_town: TownRunner) -> None:
     town = rig_town
-    with daemon(town, GT_FAULT="patrol.witness.wedge"):
+    with foreground_daemon(town, GT_FAULT="patrol.witness.wedge"):
         (tick, restart), *_ = eventually(lambda: findings(town, "boot", restarted="witness"),
                                          what="Boot to restart the witness")  # fmt: skip
         assert restart["generation"] == 2
@@ -124,7 +88,7 @@ def test_a_wedged_patrol_is_restarted_by_boot(rig_town: TownRunner) -> None:
 
 def test_dogs_remove_an_orphaned_worktree_and_a_merged_branch(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Land and clean up")
+    bead = create_bead(town, "Land and clean up")
     town.gt("sling", bead, "demo")
     eventually(lambda: town.bead(bead)["status"] == "in_progress", what="the MR")
     town.gt("refinery", "run", "demo", "--once")
@@ -133,7 +97,7 @@ def test_dogs_remove_an_orphaned_worktree_and_a_merged_branch(rig_town: TownRunn
     assert town.git(repo, "branch", "--list", branch)
     orphan = town.root / "rigs" / "demo" / "polecats" / "ghost"
     town.git(repo, "worktree", "add", "-q", "-b", "polecat/ghost/x", str(orphan), "main")
-    with daemon(town):
+    with foreground_daemon(town):
         eventually(lambda: findings(town, "dogs", action="deleted", branch=branch),
                    what="the merged branch deleted")  # fmt: skip
         eventually(lambda: not orphan.exists(), what="the orphaned worktree removed")
@@ -144,8 +108,8 @@ def test_dogs_remove_an_orphaned_worktree_and_a_merged_branch(rig_town: TownRunn
 def test_idle_polecat_heresy_reported_when_off_and_fixed_when_on(rig_town: TownRunner) -> None:
     town = rig_town
     town.gt("polecat", "spawn", "demo")
-    bead = create(town, "Ready and waiting")
-    with daemon(town):
+    bead = create_bead(town, "Ready and waiting")
+    with foreground_daemon(town):
         (_, reported), *_ = eventually(lambda: findings(town, "dispatch", heresy="idle polecat"),
                                        what="the heresy reported")  # fmt: skip
         assert reported["ready"] == [bead] and "nux" in reported["idle"]
@@ -153,7 +117,7 @@ def test_idle_polecat_heresy_reported_when_off_and_fixed_when_on(rig_town: TownR
         assert town.bead(bead)["status"] == "open"
     toml = town.root / "town.toml"
     toml.write_text(toml.read_text().replace("auto_dispatch = false", "auto_dispatch = true"))
-    with daemon(town):
+    with foreground_daemon(town):
         eventually(lambda: findings(town, "dispatch", action="slung", bead=bead), what="slung")
     slung = [e for e in town.events() if e["op"] == "sling" and e["bead"] == bead]
     assert slung[0]["actor"] == "deacon" and slung[0]["data"]["agent"] == "demo/polecats/nux"
@@ -174,7 +138,7 @@ def test_two_daemons_at_once_one_runs_and_the_other_says_why(rig_town: TownRunne
         assert b"another daemon is already running for this town" in loser.stderr.read()
         assert winner.poll() is None
         # The one daemon and the Refinery take two beads to main, each exactly once.
-        beads = [create(town, f"Once only {n}") for n in range(2)]
+        beads = [create_bead(town, f"Once only {n}") for n in range(2)]
         for bead in beads:
             town.gt("sling", bead, "demo")
         for bead in beads:
@@ -194,7 +158,7 @@ def test_two_daemons_at_once_one_runs_and_the_other_says_why(rig_town: TownRunne
 
 def test_dogs_requeue_a_stale_claim_and_close_a_stale_wisp(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Claimed by a refinery that died")
+    bead = create_bead(town, "Claimed by a refinery that died")
     town.gt("sling", bead, "demo")
     eventually(lambda: town.bead(bead)["status"] == "in_progress", what="the MR")
     mr = town.bead(bead)["metadata"]["mr"]
@@ -206,7 +170,7 @@ def test_dogs_requeue_a_stale_claim_and_close_a_stale_wisp(rig_town: TownRunner)
     fresh = bead  # an ordinary bead is never reaped, however old
     (town.root / "old.jsonl").write_text(json.dumps(old_wisp) + "\n")
     town.bd("import", str(town.root / "old.jsonl"))
-    with daemon(town):
+    with foreground_daemon(town):
         eventually(lambda: findings(town, "dogs", mr=mr, action="requeued"), what="requeued")
         eventually(lambda: findings(town, "dogs", wisp="dm-wisp-old1", action="closed"),
                    what="the stale wisp closed")  # fmt: skip

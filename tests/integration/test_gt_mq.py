@@ -15,11 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from town_fixtures import CliResult, TownRunner, eventually, make_source_repo
-
-
-def create(town: TownRunner, title: str, *extra: str, rig: str = "demo") -> str:
-    return str(town.bd("create", title, "--rig", rig, *extra, "--json").json()["id"])
+from town_fixtures import CliResult, TownRunner, create_bead, eventually, make_source_repo
 
 
 def queued_mr(town: TownRunner, bead: str, rig: str = "demo") -> str:
@@ -64,10 +60,10 @@ def test_mq_list_orders_waiting_requests_by_score_with_positions_per_rig(
     town = rig_town
     side_source = make_source_repo(tmp_path / "side-source", town.env)
     town.gt("rig", "add", "side", str(side_source), "--prefix", "sd", "--runtime", "sim")
-    older = create(town, "Older, normal priority")
-    newer = create(town, "Newer, normal priority")
-    urgent = create(town, "Newest but urgent", "-p", "0")
-    elsewhere = create(town, "On the other rig", rig="side")
+    older = create_bead(town, "Older, normal priority")
+    newer = create_bead(town, "Newer, normal priority")
+    urgent = create_bead(town, "Newest but urgent", "-p", "0")
+    elsewhere = create_bead(town, "On the other rig", rig="side")
     # One at a time, so submission order is the sling order.
     mrs = {bead: sling_to_queue(town, bead) for bead in (older, newer, urgent)}
     mrs[elsewhere] = sling_to_queue(town, elsewhere, rig="side")
@@ -109,9 +105,9 @@ def test_mq_list_orders_waiting_requests_by_score_with_positions_per_rig(
 
 def test_mq_status_shows_the_request_as_bd_show_does(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Show my request")
+    bead = create_bead(town, "Show my request")
     mr = sling_to_queue(town, bead)
-    follow_up = create(town, "Waits for the merge")
+    follow_up = create_bead(town, "Waits for the merge")
     town.bd("dep", "add", follow_up, mr)
     before = len(town.events())
     shown = town.gt("mq", "status", mr, "--json").json()
@@ -143,7 +139,7 @@ def test_mq_reject_closes_the_request_and_the_bead_is_ready_work_again(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Not wanted after all")
+    bead = create_bead(town, "Not wanted after all")
     mr = sling_to_queue(town, bead)
     before = len(town.events())
     result = town.gt("mq", "reject", mr, "--reason", "duplicate of dm-x", "--json").json()
@@ -184,7 +180,7 @@ def test_mq_reject_closes_the_request_and_the_bead_is_ready_work_again(
 
 def test_mq_reject_text_output(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Rejected in plain text")
+    bead = create_bead(town, "Rejected in plain text")
     mr = sling_to_queue(town, bead)
     said = town.gt("mq", "reject", mr).stdout
     assert said == f"{mr}: rejected; {bead} is open again\n"
@@ -225,7 +221,7 @@ def test_mq_reject_is_refused_while_the_request_is_being_tested(
             "python3 -m pytest -q -p no:cacheprovider")  # fmt: skip
     town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
             "--gate", f"test={gate}")  # fmt: skip
-    bead = create(town, "Tested slowly")
+    bead = create_bead(town, "Tested slowly")
     mr = sling_to_queue(town, bead)
     with refinery_process(town, "demo", "--once", "--json") as refinery:
         eventually(started.exists, what="the gate to start")
@@ -241,8 +237,8 @@ def test_mq_reject_is_refused_while_the_request_is_being_tested(
 
 def test_refinery_run_once_lists_its_outcomes_as_json(rig_town: TownRunner) -> None:
     town = rig_town
-    good = create(town, "Lands")
-    bad = create(town, "Breaks the tests")
+    good = create_bead(town, "Lands")
+    bad = create_bead(town, "Breaks the tests")
     good_mr = sling_to_queue(town, good)
     bad_mr = sling_to_queue(town, bad, "--var", "sim.mode=break-tests")
     # The rework would run at once; a hanging sim keeps its session quiet for this test.
@@ -284,7 +280,7 @@ def test_mq_retry_queues_a_failed_request_again_once_its_rework_is_unslung(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Flaky, retried by hand")
+    bead = create_bead(town, "Flaky, retried by hand")
     mr = sling_to_queue(town, bead, "--var", "sim.mode=break-tests")
     # The rework session starts at once; make it hang so it stays live and files nothing.
     town.bd("update", bead, "--set-metadata", 'vars={"sim.mode": "hang"}')
@@ -327,7 +323,7 @@ def test_mq_retry_queues_a_failed_request_again_once_its_rework_is_unslung(
 
 def test_mq_retry_text_output_and_a_merged_request_is_refused(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Rejected, then retried")
+    bead = create_bead(town, "Rejected, then retried")
     mr = sling_to_queue(town, bead)
     town.gt("mq", "reject", mr)
     assert town.gt("mq", "retry", mr).stdout == f"{mr}: queued again\n"
@@ -341,7 +337,7 @@ def test_mq_retry_of_a_request_whose_rework_already_filed_a_newer_one_is_refused
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Reworked before the retry")
+    bead = create_bead(town, "Reworked before the retry")
     first = sling_to_queue(town, bead, "--var", "sim.mode=break-tests")
     town.bd("update", bead, "--set-metadata", 'vars={"sim.mode": "ok"}')
     (outcome,) = town.gt("refinery", "run", "demo", "--once", "--json").json()

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from town_fixtures import TownRunner, eventually
+from town_fixtures import TownRunner, create_bead, eventually
 
 from gastown_tui.core.name_pool import THEMES
 
 
 def ops(town: TownRunner, op: str, bead: str | None = None) -> list[dict[str, Any]]:
     return [e for e in town.events() if e["op"] == op and (bead is None or e["bead"] == bead)]
-
-
-def create(town: TownRunner, title: str) -> str:
-    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
 
 
 def rows(town: TownRunner) -> dict[str, dict[str, Any]]:
@@ -64,9 +60,9 @@ def test_list_shows_working_spawning_and_zombie_polecats_and_nuke_releases_the_h
 ) -> None:
     town = rig_town
     working, waiting, doomed = (
-        create(town, "Keeps going"),
-        create(town, "Waits"),
-        create(town, "Dies"),
+        create_bead(town, "Keeps going"),
+        create_bead(town, "Waits"),
+        create_bead(town, "Dies"),
     )
     town.gt("sling", working, "demo/nux", "--var", "sim.mode=hang")
     town.gt("sling", doomed, "demo/slit", "--var", "sim.mode=hang")
@@ -162,7 +158,7 @@ def test_crew_add_makes_a_worktree_on_its_own_branch_from_the_default_branch(
 
 def test_cycle_gives_the_running_bead_a_fresh_session(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Restart me")
+    bead = create_bead(town, "Restart me")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     eventually(lambda: "dm-nux" in town.sessions(), what="the session")
     first_pid = town.tmux("display-message", "-p", "-t", "=dm-nux:", "#{pane_pid}").stdout

@@ -10,11 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from town_fixtures import TownRunner, eventually
-
-
-def create(town: TownRunner, title: str) -> str:
-    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
+from town_fixtures import TownRunner, create_bead, eventually, messages
 
 
 def ops(town: TownRunner, op: str, bead: str | None = None) -> list[dict[str, Any]]:
@@ -35,14 +31,9 @@ def merge_requests(town: TownRunner, bead: str) -> list[dict[str, Any]]:
     return [mr for mr in listed if mr["metadata"]["source_issue"] == bead]
 
 
-def witness_mail(town: TownRunner, kind: str) -> list[dict[str, Any]]:
-    listed = town.bd("list", "--all", "-t", "message", "--assignee", "demo/witness", "--json")
-    return [m for m in listed.json() if f"msg-type:{kind}" in m.get("labels", [])]
-
-
 def test_a_slung_bead_walks_its_molecule_and_lands_in_the_merge_queue(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Add a greeting")
+    bead = create_bead(town, "Add a greeting")
     slung = town.gt("sling", bead, "demo", "--runtime", "sim", "--json").json()
     assert slung["bead"] == bead and slung["agent"] == "demo/polecats/nux"
     assert slung["spawned"] is True and slung["queued"] is False and slung["session"] == "dm-nux"
@@ -72,7 +63,7 @@ def test_a_slung_bead_walks_its_molecule_and_lands_in_the_merge_queue(rig_town: 
     (mr,) = merge_requests(town, bead)
     assert mr["metadata"]["state"] == "queued" and mr["id"] == metadata["mr"]
     assert mr["metadata"]["branch"] == branch and mr["metadata"]["worker"] == "demo/polecats/nux"
-    (done_mail,) = witness_mail(town, "POLECAT_DONE")
+    (done_mail,) = messages(town, "demo/witness", "POLECAT_DONE")
     assert done_mail["metadata"]["exit"] == "MERGED" and done_mail["metadata"]["mr"] == mr["id"]
     (done_event,) = ops(town, "done", bead)
     assert done_event["data"]["mr"] == mr["id"] and done_event["actor"] == "demo/polecats/nux"
@@ -87,7 +78,7 @@ def test_a_second_bead_waits_on_the_hook_and_starts_in_a_fresh_session(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    first, second = create(town, "First"), create(town, "Second")
+    first, second = create_bead(town, "First"), create_bead(town, "Second")
     town.gt("sling", first, "demo", "--var", "sim.step_delay=0.6")
     queued = town.gt("sling", second, "demo/nux", "--json").json()
     assert queued["queued"] is True and queued["session"] is None and queued["position"] == 1
@@ -105,7 +96,7 @@ def test_a_second_bead_waits_on_the_hook_and_starts_in_a_fresh_session(
 
 def test_done_killed_after_its_push_and_run_again_files_one_request(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Crash-safe done")
+    bead = create_bead(town, "Crash-safe done")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     worktree = town.root / "rigs" / "demo" / "polecats" / "nux"
     eventually(lambda: "hanging" in town.tmux("capture-pane", "-p", "-t", "dm-nux").stdout,
@@ -116,11 +107,14 @@ def test_done_killed_after_its_push_and_run_again_files_one_request(rig_town: To
         "done", *agent, check=False, cwd=worktree, env={"GT_FAULT": "done.after_push"}
     )
     assert crashed.returncode == -9
-    assert merge_requests(town, bead) == [] and witness_mail(town, "POLECAT_DONE") == []
+    assert merge_requests(town, bead) == [] and messages(town, "demo/witness", "POLECAT_DONE") == []
     finished = town.gt("done", *agent, "--json", cwd=worktree).json()
     assert finished["bead"] == bead
     # Killed again right after the request is filed: the third run only cleans up.
-    assert len(merge_requests(town, bead)) == 1 and len(witness_mail(town, "POLECAT_DONE")) == 1
+    assert (
+        len(merge_requests(town, bead)) == 1
+        and len(messages(town, "demo/witness", "POLECAT_DONE")) == 1
+    )
     assert not worktree.exists()
     assert town.git(town.root / "rigs/demo/repo.git", "show", "--format=%s", "--stat",
                     f"polecat/nux/{bead}").startswith(bead)  # fmt: skip
@@ -128,7 +122,7 @@ def test_done_killed_after_its_push_and_run_again_files_one_request(rig_town: To
 
 def test_done_killed_after_filing_is_finished_by_a_second_run(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Crash after filing")
+    bead = create_bead(town, "Crash after filing")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     worktree = town.root / "rigs" / "demo" / "polecats" / "nux"
     eventually(worktree.exists, what="the worktree")
@@ -137,13 +131,16 @@ def test_done_killed_after_filing_is_finished_by_a_second_run(rig_town: TownRunn
     crashed = town.gt("done", *agent, check=False, env={"GT_FAULT": "done.after_mr"})
     assert crashed.returncode == -9 and worktree.exists()
     town.gt("done", *agent)
-    assert len(merge_requests(town, bead)) == 1 and len(witness_mail(town, "POLECAT_DONE")) == 1
+    assert (
+        len(merge_requests(town, bead)) == 1
+        and len(messages(town, "demo/witness", "POLECAT_DONE")) == 1
+    )
     assert not worktree.exists() and "dm-nux" not in town.sessions()
 
 
 def test_done_refuses_a_branch_with_no_commits(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Nothing done yet")
+    bead = create_bead(town, "Nothing done yet")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     before = len(town.events())
     refused = town.gt("done", "--agent", "demo/polecats/nux", check=False)
@@ -155,7 +152,7 @@ def test_slinging_a_bead_hooked_by_a_live_polecat_is_refused_unless_forced(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Contested")
+    bead = create_bead(town, "Contested")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     eventually(lambda: "dm-nux" in town.sessions(), what="the first session")
     before = len(town.events())
@@ -177,7 +174,7 @@ def test_slinging_a_bead_hooked_by_a_live_polecat_is_refused_unless_forced(
 
 def test_unsling_takes_the_bead_off_and_stops_its_session(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Changed my mind")
+    bead = create_bead(town, "Changed my mind")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     eventually(lambda: "dm-nux" in town.sessions(), what="the session")
     result = town.gt("unsling", bead, "--json").json()
@@ -191,7 +188,7 @@ def test_unsling_takes_the_bead_off_and_stops_its_session(rig_town: TownRunner) 
 
 def test_prime_gives_identity_hook_checklist_gates_mail_and_history(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Prime me")
+    bead = create_bead(town, "Prime me")
     town.bd("comments", "add", bead, "Handoff: the parser half is done")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     context = town.gt("prime", "--agent", "demo/polecats/nux", "--json").json()
@@ -208,7 +205,7 @@ def test_prime_gives_identity_hook_checklist_gates_mail_and_history(rig_town: To
 
 def test_the_session_gets_its_environment_from_new_session(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Env check")
+    bead = create_bead(town, "Env check")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     eventually(lambda: "dm-nux" in town.sessions(), what="the session")
     shown = town.tmux("show-environment", "-t", "dm-nux").stdout.splitlines()
@@ -241,7 +238,7 @@ def test_claude_runtime_builds_its_command_line_from_rig_toml(rig_town: TownRunn
 
 def test_sling_with_another_formula_and_vars(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Review this")
+    bead = create_bead(town, "Review this")
     slung = town.gt("sling", bead, "demo", "--formula", "shiny", "--var", "sim.mode=hang",
                     "--var", "review_rounds=1", "--json").json()  # fmt: skip
     assert slung["formula"] == "shiny"
@@ -252,9 +249,11 @@ def test_sling_with_another_formula_and_vars(rig_town: TownRunner) -> None:
     assert event["data"]["formula"] == "shiny"
     assert event["data"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
     assert town.bead(bead)["metadata"]["vars"] == {"sim.mode": "hang", "review_rounds": "1"}
-    malformed = town.gt("sling", create(town, "Other"), "demo", "--var", "oops", check=False)
+    malformed = town.gt("sling", create_bead(town, "Other"), "demo", "--var", "oops", check=False)
     assert malformed.returncode == 2 and "must be NAME=VALUE" in malformed.stderr
-    missing = town.gt("sling", create(town, "Other"), "demo", "--formula", "no-such", check=False)
+    missing = town.gt(
+        "sling", create_bead(town, "Other"), "demo", "--formula", "no-such", check=False
+    )
     assert missing.returncode == 1 and "no-such" in missing.stderr
 
 
@@ -262,7 +261,7 @@ def test_a_crew_members_done_files_a_request_and_keeps_the_worktree(rig_town: To
     town = rig_town
     town.gt("crew", "add", "alice", "demo")
     worktree = town.root / "rigs" / "demo" / "crew" / "alice"
-    bead = create(town, "Human work")
+    bead = create_bead(town, "Human work")
     (worktree / "notes.md").write_text("by hand\n")
     crew_env = {"BD_ACTOR": "demo/crew/alice"}
     result = town.gt("done", "--issue", bead, "--json", cwd=worktree, env=crew_env).json()
@@ -271,14 +270,14 @@ def test_a_crew_members_done_files_a_request_and_keeps_the_worktree(rig_town: To
     assert mr["id"] == result["mr"] and mr["metadata"]["worker"] == "demo/crew/alice"
     assert worktree.exists() and (worktree / "notes.md").exists()
     assert town.bead(bead)["assignee"] == "demo/refinery"
-    assert witness_mail(town, "POLECAT_DONE") == []
+    assert messages(town, "demo/witness", "POLECAT_DONE") == []
     again = town.gt("done", "--issue", bead, "--json", cwd=worktree, env=crew_env).json()
     assert again["mr"] == result["mr"] and len(merge_requests(town, bead)) == 1
 
 
 def test_unsling_closes_the_molecule_and_crew_cannot_be_slung_to(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Taken back")
+    bead = create_bead(town, "Taken back")
     slung = town.gt("sling", bead, "demo", "--var", "sim.mode=hang", "--json").json()
     town.gt("unsling", bead)
     steps = town.bd("mol", "current", slung["molecule"], "--json").json()["steps"]
@@ -296,7 +295,7 @@ def test_the_claude_runtime_starts_its_command_line_or_is_refused_when_missing(
     rig_town: TownRunner, tmp_path: Path
 ) -> None:
     town = rig_town
-    bead = create(town, "Give it to Claude")
+    bead = create_bead(town, "Give it to Claude")
     before = len(town.events())
     missing = town.gt("sling", bead, "demo", "--runtime", "claude", check=False,
                       env={"PATH": "/usr/bin:/bin"})  # fmt: skip
@@ -324,11 +323,11 @@ def test_sling_picks_the_polecat_resting_longest(rig_town: TownRunner) -> None:
     town = rig_town
     town.gt("polecat", "spawn", "demo", "--name", "nux")
     town.gt("polecat", "spawn", "demo", "--name", "furiosa")
-    first = create(town, "Keeps nux busy for a moment")
+    first = create_bead(town, "Keeps nux busy for a moment")
     town.gt("sling", first, "demo/nux")
     eventually(landed_in_queue(town, first), what="nux's work handed on")
     eventually(lambda: "dm-nux" not in town.sessions(), what="nux resting again")
     # Both rest now; furiosa has rested since it was made, nux only since just now.
-    second = create(town, "For whoever rested longest")
+    second = create_bead(town, "For whoever rested longest")
     picked = town.gt("sling", second, "demo", "--var", "sim.mode=hang", "--json").json()
     assert picked["polecat"] == "furiosa" and picked["spawned"] is False

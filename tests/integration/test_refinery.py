@@ -8,11 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from town_fixtures import TownRunner, eventually, make_source_repo
-
-
-def create(town: TownRunner, title: str, rig: str = "demo") -> str:
-    return str(town.bd("create", title, "--rig", rig, "--json").json()["id"])
+from town_fixtures import TownRunner, create_bead, eventually, make_source_repo, messages
 
 
 def mr_of(town: TownRunner, bead: str) -> list[dict[str, Any]]:
@@ -34,11 +30,6 @@ def main_log(town: TownRunner, rig: str = "demo") -> list[str]:
     return town.git(repo, "log", "--format=%H %s", "main").splitlines()
 
 
-def mail_to(town: TownRunner, address: str, kind: str) -> list[dict[str, Any]]:
-    listed = town.bd("list", "--all", "-t", "message", "--assignee", address, "--json").json()
-    return [m for m in listed if f"msg-type:{kind}" in m.get("labels", [])]
-
-
 def passes_tests(town: TownRunner, commit: str, scratch: Path) -> bool:
     repo = town.root / "rigs" / "demo" / "repo.git"
     checkout = scratch / commit[:12]
@@ -50,7 +41,7 @@ def passes_tests(town: TownRunner, commit: str, scratch: Path) -> bool:
 
 def test_two_merge_requests_land_as_one_commit_each(rig_town: TownRunner, tmp_path: Path) -> None:
     town = rig_town
-    first, second = create(town, "First change"), create(town, "Second change")
+    first, second = create_bead(town, "First change"), create_bead(town, "Second change")
     town.gt("sling", first, "demo")
     town.gt("sling", second, "demo")
     eventually(lambda: queued(town, first) and queued(town, second), what="two queued MRs")
@@ -69,13 +60,13 @@ def test_two_merge_requests_land_as_one_commit_each(rig_town: TownRunner, tmp_pa
         assert mr["metadata"]["merge_commit"] in {line.split()[0] for line in after[:2]}
     merged_events = [e for e in town.events() if e["op"] == "merged"]
     assert len(merged_events) == 2 and {e["data"]["bead"] for e in merged_events} == {first, second}
-    assert len(mail_to(town, "demo/witness", "MERGED")) == 2
+    assert len(messages(town, "demo/witness", "MERGED")) == 2
     assert all(passes_tests(town, line.split()[0], tmp_path) for line in after[:2])
 
 
 def test_a_red_gate_never_reaches_main_and_the_bead_comes_back(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Breaks the tests")
+    bead = create_bead(town, "Breaks the tests")
     town.gt("sling", bead, "demo", "--var", "sim.mode=break-tests")
     eventually(lambda: queued(town, bead), what="the MR")
     before = main_log(town)
@@ -88,7 +79,7 @@ def test_a_red_gate_never_reaches_main_and_the_bead_comes_back(rig_town: TownRun
                                      "updated_at": rework["ts"]}  # fmt: skip
     assert rework["data"]["failure_type"] == "tests" and rework["data"]["attempt"] == 2
     assert rework["data"]["metadata"]["formula"] == "mol-polecat-rework"
-    (request,) = mail_to(town, "demo/polecats/nux", "REWORK_REQUEST")
+    (request,) = messages(town, "demo/polecats/nux", "REWORK_REQUEST")
     assert request["metadata"]["mr"] == mr["id"] and request["metadata"]["gate"] == "test"
     assert "sim broke the tests" in request["description"]
     # The second attempt (same mode) is refused again: it never reaches main.
@@ -100,7 +91,7 @@ def test_a_red_gate_never_reaches_main_and_the_bead_comes_back(rig_town: TownRun
 
 def test_a_conflict_comes_back_and_lands_on_the_second_attempt(rig_town: TownRunner) -> None:
     town = rig_town
-    first, second = create(town, "Edit line one"), create(town, "Edit line one too")
+    first, second = create_bead(town, "Edit line one"), create_bead(town, "Edit line one too")
     town.gt("sling", first, "demo", "--var", "sim.edit=README.md:1:first edit")
     town.gt("sling", second, "demo", "--var", "sim.edit=README.md:1:second edit")
     eventually(lambda: queued(town, first) and queued(town, second), what="two queued MRs")
@@ -108,7 +99,7 @@ def test_a_conflict_comes_back_and_lands_on_the_second_attempt(rig_town: TownRun
     assert sorted(outcomes.values()) == ["conflict", "merged"]
     loser = second if outcomes[mr_of(town, second)[0]["id"]] == "conflict" else first
     worker = mr_of(town, loser)[0]["metadata"]["worker"]
-    (request,) = mail_to(town, worker, "REWORK_REQUEST")
+    (request,) = messages(town, worker, "REWORK_REQUEST")
     assert request["metadata"]["conflict_files"] == "README.md"
     eventually(lambda: queued(town, loser), what="the second attempt's MR")
     (retry,) = refinery_once(town)
@@ -129,7 +120,7 @@ def test_a_gate_that_fails_on_main_files_one_bug_and_the_branch_lands(
         subprocess.run(["git", *args], cwd=source, env=town.env, check=True)
     town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
             "--gate", "test=sh check.sh")  # fmt: skip
-    beads = [create(town, "One"), create(town, "Two")]
+    beads = [create_bead(town, "One"), create_bead(town, "Two")]
     for bead in beads:
         town.gt("sling", bead, "demo")
     eventually(lambda: all(queued(town, b) for b in beads), what="two queued MRs")
@@ -150,7 +141,7 @@ def test_push_to_source_sends_each_landed_commit_to_the_rigs_repository(
                                                      "push_to_source = true"))  # fmt: skip
     source = tmp_path / "source"
     town.git(source, "checkout", "-q", "--detach")  # a non-bare source accepts a push to main
-    bead = create(town, "Ship it upstream")
+    bead = create_bead(town, "Ship it upstream")
     town.gt("sling", bead, "demo")
     eventually(lambda: queued(town, bead), what="the MR")
     (outcome,) = refinery_once(town)

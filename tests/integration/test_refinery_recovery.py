@@ -12,11 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from town_fixtures import TownRunner, eventually, make_source_repo
-
-
-def create(town: TownRunner, title: str) -> str:
-    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
+from town_fixtures import TownRunner, create_bead, eventually, make_source_repo
 
 
 def wait_queued(town: TownRunner, *beads: str) -> None:
@@ -66,7 +62,7 @@ def test_refinery_killed_during_its_gates_recovers_on_gt_up(
 ) -> None:
     flag = slow_gate_town(town, tmp_path)
     flag.touch()
-    bead = create(town, "Merge me through a crash")
+    bead = create_bead(town, "Merge me through a crash")
     town.gt("sling", bead, "demo")
     wait_queued(town, bead)
     refinery = subprocess.Popen(
@@ -94,7 +90,7 @@ def test_refinery_killed_right_after_moving_the_target_finishes_once(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Land exactly once")
+    bead = create_bead(town, "Land exactly once")
     town.gt("sling", bead, "demo")
     wait_queued(town, bead)
     crashed = town.gt("refinery", "run", "demo", "--once", check=False,
@@ -116,7 +112,7 @@ def test_batch_mode_lands_four_and_sends_the_third_back(rig_town: TownRunner, pr
     rig_toml = town.root / "rigs" / "demo" / "rig.toml"
     text = rig_toml.read_text().replace("batch = 1", "batch = 5")
     rig_toml.write_text(text.replace("parallel_probes = 1", f"parallel_probes = {probes}"))
-    beads = [create(town, f"Batch item {n}") for n in range(1, 6)]
+    beads = [create_bead(town, f"Batch item {n}") for n in range(1, 6)]
     for n, bead in enumerate(beads, start=1):
         extra = ["--var", "sim.mode=break-tests"] if n == 3 else []
         town.gt("sling", bead, "demo", *extra)

@@ -5,17 +5,17 @@ polecat worktree left dirty by a crashed `gt done` gets one RECOVERY_NEEDED to t
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from town_fixtures import TownRunner, eventually
-
-
-def create(town: TownRunner, title: str) -> str:
-    return str(town.bd("create", title, "--rig", "demo", "--json").json()["id"])
+from town_fixtures import (
+    TownRunner,
+    create_bead,
+    eventually,
+    findings,
+    foreground_daemon,
+    messages,
+    patrols,
+)
 
 
 def sling_to_queue(town: TownRunner, bead: str) -> str:
@@ -31,19 +31,6 @@ def sling_to_queue(town: TownRunner, bead: str) -> str:
     return eventually(handed_over, what=f"{bead} in the merge queue", timeout=120)
 
 
-def patrols(town: TownRunner, name: str) -> list[dict[str, Any]]:
-    return [e for e in town.events() if e["op"] == "patrol" and e["data"]["patrol"] == name]
-
-
-def findings(town: TownRunner, name: str, **match: Any) -> list[tuple[int, dict[str, Any]]]:
-    found = []
-    for event in patrols(town, name):
-        for finding in event["data"]["findings"]:
-            if all(finding.get(k) == v for k, v in match.items()):
-                found.append((int(event["data"]["tick"]), finding))
-    return found
-
-
 def last_witness_tick(town: TownRunner) -> int:
     return max((int(e["data"]["tick"]) for e in patrols(town, "witness")), default=0)
 
@@ -54,39 +41,20 @@ def wait_ticks(town: TownRunner, count: int) -> None:
     eventually(lambda: last_witness_tick(town) >= start + count, what=f"{count} more witness ticks")
 
 
-@contextmanager
-def daemon(town: TownRunner) -> Iterator[subprocess.Popen[bytes]]:
-    """`gt daemon run` in the foreground of this test; a fresh daemon each time (and so a fresh
-    witness with no memory of what its predecessor reported)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
-        cwd=town.root, env=town.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    seen = len(patrols(town, "witness"))
-    try:
-        eventually(lambda: len(patrols(town, "witness")) > seen, what="a witness patrol")
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def mail(town: TownRunner, address: str, kind: str) -> list[dict[str, Any]]:
-    listed = town.bd("list", "--all", "-t", "message", "--assignee", address, "--json").json()
-    return [m for m in listed if f"msg-type:{kind}" in m.get("labels", [])]
-
-
 def merge_ready(town: TownRunner, mr: str) -> list[dict[str, Any]]:
-    return [m for m in mail(town, "demo/refinery", "MERGE_READY") if m["metadata"]["mr"] == mr]
+    return [m for m in messages(town, "demo/refinery", "MERGE_READY") if m["metadata"]["mr"] == mr]
 
 
 def test_each_verified_request_gets_one_merge_ready_for_the_refinery(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    beads = [create(town, "First for the refinery"), create(town, "Second for the refinery")]
+    beads = [
+        create_bead(town, "First for the refinery"),
+        create_bead(town, "Second for the refinery"),
+    ]
     mrs = [sling_to_queue(town, bead) for bead in beads]
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         eventually(lambda: all(merge_ready(town, mr) for mr in mrs), what="two MERGE_READY")
         wait_ticks(town, 6)
     for bead, mr in zip(beads, mrs, strict=True):
@@ -105,7 +73,7 @@ def test_each_verified_request_gets_one_merge_ready_for_the_refinery(
     assert all(e["actor"] == "demo/witness" and e["data"]["rig"] == "demo"
                for e in patrols(town, "witness"))  # fmt: skip
     # A restarted daemon remembers nothing, but the verified flag is in the log: no repeat.
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         wait_ticks(town, 3)
     assert [len(merge_ready(town, mr)) for mr in mrs] == [1, 1]
 
@@ -114,13 +82,13 @@ def test_a_request_whose_branch_is_gone_or_moved_is_reported_not_made_ready(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    gone, moved, fine = (create(town, "Branch deleted"), create(town, "Branch moved"),
-                         create(town, "Branch intact"))  # fmt: skip
+    gone, moved, fine = (create_bead(town, "Branch deleted"), create_bead(town, "Branch moved"),
+                         create_bead(town, "Branch intact"))  # fmt: skip
     mrs = {bead: sling_to_queue(town, bead) for bead in (gone, moved, fine)}
     repo = town.root / "rigs" / "demo" / "repo.git"
     town.git(repo, "branch", "-D", f"polecat/nux/{gone}")
     town.git(repo, "update-ref", f"refs/heads/polecat/nux/{moved}", "main")
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         eventually(lambda: merge_ready(town, mrs[fine]), what="MERGE_READY for the intact one")
         eventually(lambda: findings(town, "witness", mr=mrs[gone]), what="the missing branch")
         eventually(lambda: findings(town, "witness", mr=mrs[moved]), what="the moved branch")
@@ -143,7 +111,7 @@ def test_a_worktree_left_dirty_by_a_crashed_done_gets_one_recovery_needed(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
-    bead = create(town, "Crash in gt done")
+    bead = create_bead(town, "Crash in gt done")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     worktree = town.root / "rigs" / "demo" / "polecats" / "nux"
     eventually(lambda: "hanging" in town.tmux("capture-pane", "-p", "-t", "dm-nux").stdout,
@@ -158,7 +126,7 @@ def test_a_worktree_left_dirty_by_a_crashed_done_gets_one_recovery_needed(
     town.tmux("kill-session", "-t", "=dm-nux")
     assert "dm-nux" not in town.sessions()
     branch = f"polecat/nux/{bead}"
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         (_, finding), *_ = eventually(
             lambda: findings(town, "witness", action="recovery_needed"), what="RECOVERY_NEEDED"
         )
@@ -166,7 +134,7 @@ def test_a_worktree_left_dirty_by_a_crashed_done_gets_one_recovery_needed(
     assert finding == {"polecat": "demo/polecats/nux", "issue": bead, "branch": branch,
                        "action": "recovery_needed"}  # fmt: skip
     assert len(findings(town, "witness", action="recovery_needed")) == 1
-    (message,) = mail(town, "deacon", "RECOVERY_NEEDED")
+    (message,) = messages(town, "deacon", "RECOVERY_NEEDED")
     assert message["metadata"] == {"msg_type": "RECOVERY_NEEDED", "rig": "demo",
                                    "polecat": "nux", "issue": bead, "branch": branch,
                                    "cleanup_status": "has_uncommitted"}  # fmt: skip
@@ -174,21 +142,21 @@ def test_a_worktree_left_dirty_by_a_crashed_done_gets_one_recovery_needed(
     # Nobody cleaned it up behind the deacon's back: the Dogs leave a dirty worktree alone.
     assert (worktree / "after-the-crash.txt").read_text() == "not committed\n"
     # A restarted daemon (a witness with no memory) does not say it again.
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         wait_ticks(town, 4)
-    assert len(mail(town, "deacon", "RECOVERY_NEEDED")) == 1
+    assert len(messages(town, "deacon", "RECOVERY_NEEDED")) == 1
     assert (worktree / "after-the-crash.txt").exists()
 
 
 def test_a_clean_worktree_and_a_live_session_get_no_recovery_needed(rig_town: TownRunner) -> None:
     town = rig_town
-    bead = create(town, "Still working")
+    bead = create_bead(town, "Still working")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     worktree = town.root / "rigs" / "demo" / "polecats" / "nux"
     eventually(lambda: "hanging" in town.tmux("capture-pane", "-p", "-t", "dm-nux").stdout,
                what="the sim to settle")  # fmt: skip
     (worktree / "in-progress.txt").write_text("a live worker's uncommitted work\n")
-    with daemon(town):
+    with foreground_daemon(town, "witness"):
         wait_ticks(town, 5)
     assert findings(town, "witness", action="recovery_needed") == []
-    assert mail(town, "deacon", "RECOVERY_NEEDED") == []
+    assert messages(town, "deacon", "RECOVERY_NEEDED") == []
