@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from gastown_tui.cli.command_context import CommandError
+from gastown_tui.cli.command_runner import run_handler
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.cli.gt_parser import build_parser
-from gastown_tui.core.display_text import visible
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.runtime.git_repo import GitError
 from gastown_tui.runtime.tmux_server import TmuxError
 from gastown_tui.store.store_config import ConfigError
 from gastown_tui.town.town import TownError
 
-
-def _resolve(handler: str) -> Callable[[GtContext], None]:
-    module_name, _, function = handler.partition(":")
-    module = importlib.import_module(f"gastown_tui.cli.{module_name}")
-    resolved: Callable[[GtContext], None] = getattr(module, function)
-    return resolved
+FAILURES: dict[type[Exception], int] = {
+    TownError: 1,
+    SettingsError: 1,
+    ConfigError: 1,
+    TmuxError: 1,
+    GitError: 1,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    ctx = GtContext(args)
-    try:
-        _resolve(args.handler)(ctx)
-    except CommandError as error:
-        print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
-        return error.code
-    except (TownError, SettingsError, ConfigError, TmuxError, GitError) as error:
-        print(f"gt: {visible(str(error), keep_newlines=True)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-    finally:
-        ctx.close()
-    return 0
+    return run_handler("gt", GtContext(args), FAILURES, multiline_failures=True)
 
 
 if __name__ == "__main__":
