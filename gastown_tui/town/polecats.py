@@ -15,9 +15,9 @@ from gastown_tui.runtime.git_repo import GitError, add_worktree
 from gastown_tui.runtime.tmux_server import PaneState
 from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.hooks import hook_queue, running_bead
-from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.unsling import release
 from gastown_tui.town.work_sessions import (
     ensure_repository,
     rig_lock,
@@ -120,13 +120,7 @@ def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
         if queue:
             with town.store.transaction(actor) as tx:
                 for record in queue:
-                    nuked = "polecat nuked"
-                    close_molecule(tx, record, steps_reason=nuked, root_reason=nuked)
-                    ts = tx.stamp()
-                    tx.emit("unhook", record["id"], {
-                        "set": {"status": "open", "updated_at": ts}, "unset": ["assignee"],
-                        "metadata": {"session": None, "worktree": None}, "agent": address,
-                        "reason": "polecat nuked"}, ts)  # fmt: skip
+                    release(tx, record, address, "polecat nuked")
                     released.append(record["id"])
     return {"polecat": address, "did": did, "released": released}
 

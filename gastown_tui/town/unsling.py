@@ -6,9 +6,21 @@ from typing import Any
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work_sessions import start_next, stop_polecat
+
+
+def release(tx: WriteTransaction, record: rec.Record, holder: str, reason: str) -> None:
+    """Inside `tx`: the bead off `holder`'s hook, back to `open`, and what is left of its
+    molecule closed, so no step stays claimed by nobody."""
+    close_molecule(tx, record, steps_reason=reason, root_reason=reason)
+    ts = tx.stamp()
+    tx.emit("unhook", record["id"], {
+        "set": {"status": "open", "updated_at": ts}, "unset": ["assignee"],
+        "metadata": {"session": None, "worktree": None}, "agent": holder, "reason": reason,
+    }, ts)  # fmt: skip
 
 
 def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
@@ -28,12 +40,7 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
                                keep_worktree=False)  # fmt: skip
     with town.store.transaction(actor) as tx:
-        close_molecule(tx, record, steps_reason="unslung", root_reason="unslung")
-        ts = tx.stamp()
-        tx.emit("unhook", bead_id, {"set": {"status": "open", "updated_at": ts},
-                                    "unset": ["assignee"],
-                                    "metadata": {"session": None, "worktree": None},
-                                    "agent": holder}, ts)  # fmt: skip
+        release(tx, record, holder, "unslung")
     started = None
     if running and address.role == "polecat" and address.rig and address.name:
         started = start_next(town, town.rig(address.rig), address.name, actor)
