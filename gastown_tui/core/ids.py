@@ -101,13 +101,12 @@ def id_prefix(bead_id: str) -> str:
 
     `gt-a1b2` → `gt`; `gt-mol-x9z` → `gt`; `molting-cli-357.1` → `molting-cli`.
     """
-    stem = bead_id.split(".", 1)[0]
+    stem = bead_id.split(".", 1)[0] if "." in bead_id else bead_id
     head, _, tail = stem.rpartition("-")
     if not head:
         return stem
-    for infix in ("-mol", "-wisp"):
-        if head.endswith(infix):
-            return head[: -len(infix)]
+    if head.endswith(("-mol", "-wisp")):
+        return head[: head.rindex("-")]
     return head if tail else stem
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import id_prefix
@@ -33,42 +33,113 @@ _UPSERT = (
 
 
 def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ...]:
-    title = record.get("title")
-    assignee = record.get("assignee")
-    rig = rec.metadata_of(record).get("rig")
+    """The bead's columns. Runs once per bead on a rebuild, so the record's accessors
+    (`rec.status_of` and friends, whose rules these are) are inlined: values decoded from JSON
+    are never subclasses, so `type(x) is int` is `isinstance` without `bool`."""
+    get = record.get
+    title, status, priority = get("title"), get("status"), get("priority")
+    issue_type, assignee, metadata = get("issue_type"), get("assignee"), get("metadata")
+    comments = get("comments")
+    rig = metadata.get("rig") if type(metadata) is dict else None
     return (
         bead_id,
         dumps(record),
-        title if isinstance(title, str) else "",
-        rec.status_of(record),
-        rec.priority_of(record),
-        rec.type_of(record),
-        assignee if isinstance(assignee, str) and assignee else None,
-        sort_key(record.get("created_at")),
-        sort_key(record.get("closed_at")),
-        sort_key(record.get("defer_until")),
-        int(rec.is_ephemeral(record)),
-        int(rec.is_pinned(record)),
-        int(rec.is_tombstone(record)),
-        rig if isinstance(rig, str) else None,
+        title if type(title) is str else "",
+        status if type(status) is str and status else rec.DEFAULT_STATUS,
+        priority if type(priority) is int else 0,
+        issue_type if type(issue_type) is str and issue_type else rec.DEFAULT_TYPE,
+        assignee if type(assignee) is str and assignee else None,
+        sort_key(get("created_at")),
+        sort_key(closed_at) if (closed_at := get("closed_at")) else None,
+        sort_key(defer_until) if (defer_until := get("defer_until")) else None,
+        int(get("ephemeral") is True or get("wisp") is True),
+        int(get("pinned") is True or status == "pinned"),
+        int(status == rec.TOMBSTONE),
+        rig if type(rig) is str else None,
         id_prefix(bead_id),
-        len(rec.comments_of(record)),
+        sum(type(comment) is dict for comment in comments) if type(comments) is list else 0,
         generation,
     )
 
 
-def dep_rows(bead_id: str, record: rec.Record) -> list[tuple[str, str, str]]:
+def dep_rows(bead_id: str, dependencies: object) -> list[tuple[str, str, str]]:
+    """Rows of the deps table for a record's `dependencies` value (`rec.dependencies_of`)."""
     rows = []
-    for dep in rec.dependencies_of(record):
-        target = dep.get("depends_on_id")
-        if isinstance(target, str) and target:
-            dep_type = dep.get("type")
-            rows.append((bead_id, target, dep_type if isinstance(dep_type, str) else "blocks"))
+    for dep in dependencies if isinstance(dependencies, list) else ():
+        if isinstance(dep, dict):
+            target = dep.get("depends_on_id")
+            if isinstance(target, str) and target:
+                dep_type = dep.get("type")
+                rows.append((bead_id, target, dep_type if isinstance(dep_type, str) else "blocks"))
     return rows
 
 
-def label_rows(bead_id: str, record: rec.Record) -> list[tuple[str, str]]:
-    return [(bead_id, label) for label in rec.labels_of(record)]
+def label_rows(bead_id: str, labels: object) -> list[tuple[str, str]]:
+    """Rows of the labels table for a record's `labels` value (`rec.labels_of`)."""
+    if not isinstance(labels, list):
+        return []
+    return [(bead_id, label) for label in labels if isinstance(label, str)]
+
+
+class EdgeWrites:
+    """The deps and labels rows a write adds and removes.
+
+    A bead whose edges changed gets only the difference written (a label added is one row,
+    not all of them again), which keeps the catch-up of a busy tail off most index pages.
+    """
+
+    def __init__(self) -> None:
+        self.insert_deps: list[tuple[str, str, str]] = []
+        self.insert_labels: list[tuple[str, str]] = []
+        self.delete_deps: list[tuple[str, str, str]] = []
+        self.delete_labels: list[tuple[str, str]] = []
+        self.clear: list[tuple[str]] = []  # beads whose rows are all replaced
+
+    def add(self, bead_id: str, record: rec.Record) -> None:
+        self.insert_deps.extend(dep_rows(bead_id, record.get("dependencies")))
+        self.insert_labels.extend(label_rows(bead_id, record.get("labels")))
+
+    def replace(self, bead_id: str, record: rec.Record, before: tuple[object, object]) -> None:
+        """Bring the bead's rows from `before` (its stored dependencies, labels) to `record`."""
+        old_deps, old_labels = before
+        new_deps, new_labels = record.get("dependencies"), record.get("labels")
+        dep_change = _difference(dep_rows(bead_id, old_deps), dep_rows(bead_id, new_deps))
+        label_change = _difference(label_rows(bead_id, old_labels), label_rows(bead_id, new_labels))
+        if dep_change is None or label_change is None:  # a repeated row: rewrite them all
+            self.clear.append((bead_id,))
+            self.add(bead_id, record)
+            return
+        self.delete_deps.extend(dep_change[0])
+        self.insert_deps.extend(dep_change[1])
+        self.delete_labels.extend(label_change[0])
+        self.insert_labels.extend(label_change[1])
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        connection.executemany("DELETE FROM deps WHERE issue_id = ?", self.clear)
+        connection.executemany("DELETE FROM labels WHERE issue_id = ?", self.clear)
+        # `+column` keeps SQLite on the issue_id index: the label index would scan every bead
+        # that carries the label.
+        connection.executemany(
+            "DELETE FROM deps WHERE issue_id = ? AND +depends_on_id = ? AND +type = ?",
+            self.delete_deps,
+        )
+        connection.executemany("DELETE FROM labels WHERE issue_id = ? AND +label = ?",
+                               self.delete_labels)  # fmt: skip
+        connection.executemany("INSERT INTO deps VALUES (?,?,?)", self.insert_deps)
+        connection.executemany("INSERT INTO labels VALUES (?,?)", self.insert_labels)
+
+
+RowT = TypeVar("RowT", tuple[str, str], tuple[str, str, str])
+
+
+def _difference(old: list[RowT], new: list[RowT]) -> tuple[list[RowT], list[RowT]] | None:
+    """(removed, added), or None when a row repeats on either side (a multiset is not a set)."""
+    if old == new:
+        return [], []
+    old_set, new_set = set(old), set(new)
+    if len(old_set) != len(old) or len(new_set) != len(new):
+        return None
+    return [row for row in old if row not in new_set], [row for row in new if row not in old_set]
 
 
 def write_beads(
@@ -85,49 +156,70 @@ def write_beads(
 
     `histories` holds the log offsets of newly applied events per bead: a fresh insert stores
     them, an update appends them. `previous_edges` (each bead's dependencies and labels as
-    stored) lets an update leave alone the rows of beads whose edges and labels did not change;
-    `stored_rows` (their rows as read) lets it set only the columns that changed, so indexes
-    on unchanged columns are not touched (it is brought up to date with what was written).
+    stored) lets an update write only the deps and labels rows that changed; `stored_rows`
+    (their rows as read) lets it set only the columns that changed, so indexes on unchanged
+    columns are not touched (it is brought up to date with what was written).
     """
-    histories = histories or {}
-    previous_edges = previous_edges or {}
-    stored_rows = {} if stored_rows is None else stored_rows
-    inserts: list[tuple[Any, ...]] = []
-    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
-    deps: list[tuple[str, str, str]] = []
-    labels: list[tuple[str, str]] = []
-    stale_deps: list[tuple[str]] = []
-    stale_labels: list[tuple[str]] = []
-    for bead_id, record in records:
-        row = bead_row(bead_id, record, generation)
-        history = ",".join(map(str, histories.get(bead_id, ())))
-        old = stored_rows.get(bead_id)
-        if fresh or old is None:
-            inserts.append((*row, history))
-        else:
-            changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
-            updates.setdefault(changed, []).append(
-                (*(row[i] for i in changed), history, history, history, bead_id)
+    writes = _BeadWrites(generation, fresh, histories or {}, previous_edges or {},
+                         {} if stored_rows is None else stored_rows)  # fmt: skip
+    writes.build(records).write(connection)
+
+
+class _BeadWrites:
+    """Builds the statements that write one chunk of beads."""
+
+    def __init__(
+        self,
+        generation: int,
+        fresh: bool,
+        histories: Mapping[str, list[int]],
+        previous_edges: Mapping[str, tuple[object, object]],
+        stored_rows: dict[str, tuple[Any, ...]],
+    ) -> None:
+        self.generation, self.fresh, self.histories = generation, fresh, histories
+        self.previous_edges, self.stored_rows = previous_edges, stored_rows
+
+    def build(self, chunk: Iterable[tuple[str, rec.Record]]) -> _ChunkWrites:
+        out = _ChunkWrites(self.fresh)
+        fresh, stored_rows = self.fresh, self.stored_rows
+        for bead_id, record in chunk:
+            row = bead_row(bead_id, record, self.generation)
+            offsets = self.histories.get(bead_id)
+            history = ",".join(map(str, offsets)) if offsets else ""
+            old = None if fresh else stored_rows.get(bead_id)
+            if old is None:
+                out.inserts.append((*row, history))
+            else:
+                changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
+                out.updates.setdefault(changed, []).append(
+                    (*(row[i] for i in changed), history, history, history, bead_id)
+                )
+            stored_rows[bead_id] = row  # what the projection holds for it now
+            before = None if fresh else self.previous_edges.get(bead_id)
+            if before is not None:
+                out.edges.replace(bead_id, record, before)
+            else:
+                if not fresh:
+                    out.edges.clear.append((bead_id,))
+                out.edges.add(bead_id, record)
+        return out
+
+
+class _ChunkWrites:
+    def __init__(self, fresh: bool) -> None:
+        self.fresh = fresh
+        self.inserts: list[tuple[Any, ...]] = []
+        self.updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+        self.edges = EdgeWrites()
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        connection.executemany(_INSERT if self.fresh else _UPSERT, self.inserts)
+        for changed, rows in self.updates.items():
+            assignments = "".join(f"{COLUMN_NAMES[i]} = ?, " for i in changed)
+            connection.executemany(
+                f"UPDATE beads SET {assignments}{_APPEND_HISTORY} WHERE id = ?", rows
             )
-        stored_rows[bead_id] = row  # what the projection holds for it now
-        before = previous_edges.get(bead_id)
-        if fresh or before is None or before[0] != record.get("dependencies"):
-            deps.extend(dep_rows(bead_id, record))
-            stale_deps.append((bead_id,))
-        if fresh or before is None or before[1] != record.get("labels"):
-            labels.extend(label_rows(bead_id, record))
-            stale_labels.append((bead_id,))
-    if not fresh:
-        connection.executemany("DELETE FROM deps WHERE issue_id = ?", stale_deps)
-        connection.executemany("DELETE FROM labels WHERE issue_id = ?", stale_labels)
-    connection.executemany(_INSERT if fresh else _UPSERT, inserts)
-    for changed, rows in updates.items():
-        assignments = "".join(f"{COLUMN_NAMES[i]} = ?, " for i in changed)
-        connection.executemany(
-            f"UPDATE beads SET {assignments}{_APPEND_HISTORY} WHERE id = ?", rows
-        )
-    connection.executemany("INSERT INTO deps VALUES (?,?,?)", deps)
-    connection.executemany("INSERT INTO labels VALUES (?,?)", labels)
+        self.edges.write(connection)
 
 
 def append_history(connection: sqlite3.Connection, histories: Mapping[str, list[int]]) -> None:

@@ -25,6 +25,7 @@ from gastown_tui.core.fold import HANDLERS, Beads
 from gastown_tui.store import json_codec
 
 FEED_WINDOW = 50_000
+_NO_DATA: dict[str, Any] = {}  # an event without `data` (handlers only read it)
 EventRow = tuple[str, str, Any, str, Any, int]
 
 
@@ -75,7 +76,7 @@ class LogFold:
         self.watermark = watermark
         self.require_order = require_order
         self.load = load  # called before an event is applied, to fetch its bead on demand
-        self.recent: deque[tuple[Event, int]] = deque(maxlen=FEED_WINDOW)
+        self.recent: deque[EventRow] = deque(maxlen=FEED_WINDOW)
         self.history: dict[str, list[int]] = {}
         self.problems: list[tuple[int, str]] = []
         self.unknown = 0
@@ -89,17 +90,20 @@ class LogFold:
 
     def feed_rows(self) -> list[EventRow]:
         """The newest events (at most FEED_WINDOW) as rows of the projection's feed table."""
-        return [(event["id"], event["ts"], event.get("actor"), event["op"], event.get("bead"),
-                 start) for event, start in self.recent]  # fmt: skip
+        return list(self.recent)
 
     def add_chunk(self, data: bytes, base: int, first_number: int) -> None:
         """Every line of `data` (which ends in a newline), starting at byte `base`.
 
-        The hot loop of a rebuild: one pass, locals, the common case checked inline; the
-        settled position is written once per chunk unless a batch or a problem needs it.
+        The hot loop of a rebuild, run once per event: `apply` inlined, its state in locals
+        (written back before any of the rare paths, batches and bad lines, which use it), and
+        the settled position written once per chunk unless a batch or a problem needs it.
         """
-        loads = orjson.loads
-        apply = self.apply
+        loads, handlers, non_bead_ops = orjson.loads, HANDLERS, NON_BEAD_OPS
+        beads, history, recent, load = self.beads, self.history, self.recent, self.load
+        watermark_ts, watermark_id = self.watermark
+        require_order = self.require_order
+        applied = unknown = 0
         start = base
         number = first_number - 1
         settled = False
@@ -109,22 +113,42 @@ class LogFold:
             start += len(text) + 1
             try:
                 event = loads(text)
-                ts, event_id, op, bead = (
-                    event["ts"],
-                    event["id"],
-                    event["op"],
-                    event.get("bead", ""),
-                )
+                ts, event_id, op = event["ts"], event["id"], event["op"]
+                bead, changes = event.get("bead", ""), event.get("data", _NO_DATA)
                 valid = (
                     type(ts) is str and type(event_id) is str and type(op) is str
-                    and type(bead) is str and ts != "" and event_id != ""
+                    and type(bead) is str and type(changes) is dict and ts != ""
+                    and event_id != "" and op != ""
                 )  # fmt: skip
             except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
                 valid = False
             if valid and not self.pending and "batch" not in event:
-                apply(event, line_start, ts, event_id, op, bead)
+                if ts > watermark_ts or (ts == watermark_ts and event_id > watermark_id):
+                    watermark_ts, watermark_id = ts, event_id
+                elif require_order:
+                    raise OutOfOrderError((ts, event_id))
+                if bead and load is not None:
+                    load(bead)
+                handler = handlers.get(op)
+                if handler is not None:
+                    handler(beads, bead, event, changes)
+                elif op not in non_bead_ops:
+                    unknown += 1
+                if bead:
+                    offsets = history.get(bead)
+                    if offsets is None:
+                        history[bead] = [line_start]
+                    else:
+                        offsets.append(line_start)
+                recent.append((event_id, ts, event.get("actor"), op, bead or event.get("bead"),
+                               line_start))  # fmt: skip
+                applied += 1
                 settled = False
                 continue
+            self.watermark, self.applied, self.unknown = (
+                (watermark_ts, watermark_id), self.applied + applied, self.unknown + unknown
+            )  # fmt: skip
+            applied = unknown = 0
             if settled is False and number > first_number:
                 self._settle(line_start, *self._previous_line(data, base, line_start), number - 1)
             settled = True
@@ -132,6 +156,10 @@ class LogFold:
                 self._irregular_line(text, line_start, number)
             else:
                 self._batch_line(event, line_start, number, text)
+            watermark_ts, watermark_id = self.watermark
+        self.watermark = (watermark_ts, watermark_id)
+        self.applied += applied
+        self.unknown += unknown
         if not settled and number >= first_number:
             self._settle(start, *self._previous_line(data, base, start), number)
 
@@ -200,7 +228,7 @@ class LogFold:
         self.apply(event, start, event["ts"], event["id"], event["op"], event.get("bead") or "")
 
     def apply(self, event: Event, start: int, ts: str, event_id: str, op: str, bead: str) -> None:
-        """`apply_event` with the event's keys already read (the hot loop has them)."""
+        """`apply_event` with the event's keys already read (`add_chunk` inlines this)."""
         watermark_ts, watermark_id = self.watermark
         if ts > watermark_ts or (ts == watermark_ts and event_id > watermark_id):
             self.watermark = (ts, event_id)
@@ -221,7 +249,7 @@ class LogFold:
                 self.history[bead] = [start]
             else:
                 offsets.append(start)
-        self.recent.append((event, start))
+        self.recent.append((event_id, ts, event.get("actor"), op, event.get("bead"), start))
         self.applied += 1
 
 

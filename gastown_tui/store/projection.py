@@ -30,7 +30,7 @@ from gastown_tui.store.log_fold import (
     OutOfOrderError,
     fold_sorted,
 )
-from gastown_tui.store.schema import REBUILD_INDEXES
+from gastown_tui.store.schema import BULK_CACHE_SIZE, CACHE_SIZE, REBUILD_INDEXES
 
 Reporter = Callable[[str], None]
 ProgressCallback = Callable[[int, int], None]
@@ -182,7 +182,8 @@ class Projection:
             return
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            self.catch_up_in_transaction(locked=False)
+            with paused_garbage_collection():  # thousands of records read and rewritten
+                self.catch_up_in_transaction(locked=False)
             self.connection.execute("COMMIT")
         except BaseException:
             self.connection.execute("ROLLBACK")
@@ -259,8 +260,12 @@ class Projection:
         No GC pass runs meanwhile: a million short-lived objects would trigger many full passes
         over the 100,000s of live records, and none of them holds a cycle.
         """
-        with paused_garbage_collection():
-            return self._rebuild(locked=locked)
+        self.connection.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
+        try:
+            with paused_garbage_collection():
+                return self._rebuild(locked=locked)
+        finally:
+            self.connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
 
     def _rebuild(self, *, locked: bool) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):

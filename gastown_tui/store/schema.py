@@ -78,6 +78,12 @@ CREATE TABLE position (
 INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1, 0, 0);
 """
 
+# SQLite's page cache, in KiB (negative means KiB). A full rebuild raises it to BULK_CACHE_SIZE
+# while it writes: a smaller cache spills dirty pages into the WAL mid-transaction, then writes
+# many of them again as the B-trees fill.
+CACHE_SIZE = -131072
+BULK_CACHE_SIZE = -2097152
+
 _ALL_TABLES = ("beads", "deps", "labels", "events", "problems", "position", "search_index")
 
 # Index builds are deferred during a full rebuild and re-created after the bulk insert.
@@ -115,7 +121,7 @@ def _open(path: Path) -> sqlite3.Connection:
     if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = OFF")
-    connection.execute("PRAGMA cache_size = -131072")
+    connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
     # Checkpoint the WAL every 64 MB rather than every 4 MB: a catch-up that rewrites thousands
     # of beads then pays one write of its pages, not a second copy into the database as well.
     connection.execute("PRAGMA wal_autocheckpoint = 16384")

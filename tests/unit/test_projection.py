@@ -250,3 +250,68 @@ def test_a_corrupt_projection_is_rebuilt_from_the_log(tmp_path: Path) -> None:
     database.write_bytes(b"this is not a database" * 300)
     reopened = _reopen(tmp_path)
     assert reopened.get(bead_id)["title"] == "survives"  # type: ignore[index]
+
+
+def test_events_with_wrongly_typed_fields_are_reported_on_rebuild_and_on_catch_up(
+    tmp_path: Path,
+) -> None:
+    problems: list[str] = []
+    store = _store(tmp_path, problems=problems)
+    bead_id = _create(store, "kept")
+    base = {"v": 1, "ts": "2099-01-01T00:00:00.000000Z", "actor": "mayor", "op": "update",
+            "bead": bead_id, "data": {"set": {"title": "changed"}}}  # fmt: skip
+    bad = [
+        {**base, "id": "01ZZZZZZZZZZZZZZZZZZZZZZZ1", "bead": None},
+        {**base, "id": "01ZZZZZZZZZZZZZZZZZZZZZZZ2", "data": "set title"},
+        {**base, "id": "01ZZZZZZZZZZZZZZZZZZZZZZZ3", "op": ""},
+    ]
+    with store.paths.events.open("ab") as handle:
+        handle.write(b"".join(orjson.dumps(event) + b"\n" for event in bad))
+    store.projection.catch_up()
+    expected = [
+        f"{store.paths.events}:2: 'bead' is not a string",
+        f"{store.paths.events}:3: 'data' is not an object",
+        f"{store.paths.events}:4: missing or empty 'op'",
+    ]
+    assert problems == expected
+    assert store.get(bead_id)["title"] == "kept"  # type: ignore[index]
+    store.close()
+    (tmp_path / ".beads" / "beads.db").unlink()
+    rebuilt_problems: list[str] = []
+    rebuilt = _reopen(tmp_path, rebuilt_problems)
+    assert rebuilt_problems == expected
+    assert rebuilt.get(bead_id)["title"] == "kept"  # type: ignore[index]
+
+
+def _edge_rows(store: BeadsStore) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    deps = store.connection.execute("SELECT * FROM deps ORDER BY 1, 2, 3").fetchall()
+    labels = store.connection.execute("SELECT * FROM labels ORDER BY 1, 2").fetchall()
+    return deps, labels
+
+
+def test_deps_and_labels_rows_written_by_catch_up_equal_a_rebuild(tmp_path: Path) -> None:
+    """Catch-up writes only the rows that changed; a rebuild writes them all: the same rows."""
+    rng = random.Random(7)
+    store = _store(tmp_path)
+    ids = [_create(store, f"bead {n}") for n in range(12)]
+    with store.transaction("overseer") as tx:  # repeated rows arrive by import: kept as given
+        tx.emit("update", ids[0], {"set": {"labels": ["dup", "dup"], "dependencies": [
+            {"issue_id": ids[0], "depends_on_id": ids[1], "type": "blocks"},
+            {"issue_id": ids[0], "depends_on_id": ids[1], "type": "blocks"}]}})  # fmt: skip
+    for _ in range(150):
+        bead_id, other = rng.sample(ids, 2)
+        label = rng.choice(["a", "b", "c", "dup"])
+        op, data = rng.choice([
+            ("label_add", {"label": label}),
+            ("label_remove", {"label": label}),
+            ("dep_add", {"dependency": {"issue_id": bead_id, "depends_on_id": other,
+                                        "type": rng.choice(["blocks", "related"])}}),
+            ("dep_remove", {"depends_on_id": other}),
+        ])  # fmt: skip
+        with store.transaction("overseer") as tx:
+            tx.emit(op, bead_id, data)
+    incremental = _edge_rows(store)
+    assert incremental[0] and incremental[1]
+    store.close()
+    (tmp_path / ".beads" / "beads.db").unlink()
+    assert _edge_rows(_reopen(tmp_path)) == incremental
