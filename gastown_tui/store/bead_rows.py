@@ -103,8 +103,15 @@ class EdgeWrites:
         """Bring the bead's rows from `before` (its stored dependencies, labels) to `record`."""
         old_deps, old_labels = before
         new_deps, new_labels = record.get("dependencies"), record.get("labels")
-        dep_change = _difference(dep_rows(bead_id, old_deps), dep_rows(bead_id, new_deps))
-        label_change = _difference(label_rows(bead_id, old_labels), label_rows(bead_id, new_labels))
+        no_change: tuple[list[Any], list[Any]] = ([], [])
+        dep_change = (
+            no_change if old_deps == new_deps
+            else _difference(dep_rows(bead_id, old_deps), dep_rows(bead_id, new_deps))
+        )  # fmt: skip
+        label_change = (
+            no_change if old_labels == new_labels
+            else _difference(label_rows(bead_id, old_labels), label_rows(bead_id, new_labels))
+        )  # fmt: skip
         if dep_change is None or label_change is None:  # a repeated row: rewrite them all
             self.clear.append((bead_id,))
             self.add(bead_id, record)

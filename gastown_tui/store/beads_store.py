@@ -96,7 +96,7 @@ class BeadsStore:
                 transaction = WriteTransaction(self, actor, self._mend_and_catch_up())
                 yield transaction
                 transaction.commit()
-                self.connection.execute("COMMIT")
+                self.projection.commit()
             except BaseException:
                 self.connection.execute("ROLLBACK")
                 raise
@@ -116,7 +116,7 @@ class BeadsStore:
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             position = self._mend_and_catch_up()
-            self.connection.execute("COMMIT")
+            self.projection.commit()
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
@@ -127,7 +127,7 @@ class BeadsStore:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
                 position = self.projection.rebuild_in_transaction(locked=True)
-                self.connection.execute("COMMIT")
+                self.projection.commit()
             except BaseException:
                 self.connection.execute("ROLLBACK")
                 raise

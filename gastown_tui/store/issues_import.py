@@ -49,6 +49,12 @@ def read_issues_file(path: Path) -> IssuesFile:
     if data.startswith(BOM):
         data = data[len(BOM) :]
     result = IssuesFile(path)
+    with paused_garbage_collection():  # many records kept, no cycles among them
+        _read_lines(data, result)
+    return result
+
+
+def _read_lines(data: bytes, result: IssuesFile) -> None:
     lines = data.split(b"\n")
     unterminated = not data.endswith(b"\n")
     for number, raw in enumerate(lines, 1):
@@ -69,7 +75,6 @@ def read_issues_file(path: Path) -> IssuesFile:
         for key in EXPORT_ONLY_KEYS:  # the dict is freshly parsed: drop them in place
             value.pop(key, None)
         result.records.append(value)
-    return result
 
 
 def _short(message: str) -> str:

@@ -11,8 +11,10 @@ a full rebuild, which sorts and de-duplicates when it has to.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,7 +32,12 @@ from gastown_tui.store.log_fold import (
     OutOfOrderError,
     fold_sorted,
 )
-from gastown_tui.store.schema import BULK_CACHE_SIZE, CACHE_SIZE, REBUILD_INDEXES
+from gastown_tui.store.schema import (
+    BULK_CACHE_SIZE,
+    CACHE_SIZE,
+    REBUILD_INDEXES,
+    WAL_AUTOCHECKPOINT,
+)
 
 Reporter = Callable[[str], None]
 ProgressCallback = Callable[[int, int], None]
@@ -146,6 +153,14 @@ class Projection:
         self.log = log
         self.report = report
         self.progress = progress
+        self.bulk_committing = False  # a bulk write turned the WAL auto-checkpoint off
+
+    def commit(self) -> None:
+        """COMMIT the open transaction (every write path ends here)."""
+        self.connection.execute("COMMIT")
+        if self.bulk_committing:
+            self.connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+            self.bulk_committing = False
 
     def position(self) -> Position:
         row = self.connection.execute(
@@ -184,7 +199,7 @@ class Projection:
         try:
             with paused_garbage_collection():  # thousands of records read and rewritten
                 self.catch_up_in_transaction(locked=False)
-            self.connection.execute("COMMIT")
+            self.commit()
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
@@ -254,24 +269,35 @@ class Projection:
 
     # -- full rebuild -------------------------------------------------------------------------
 
-    def rebuild_in_transaction(self, *, locked: bool) -> Position:
-        """Replay the whole log into empty tables (the bulk path: indexes built afterwards).
-
-        No GC pass runs meanwhile: a million short-lived objects would trigger many full passes
-        over the 100,000s of live records, and none of them holds a cycle.
-        """
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Inside a transaction: write many rows with the secondary indexes dropped (built again
+        at the end) and a page cache large enough that nothing spills into the WAL before the
+        commit (a smaller one writes many pages twice as the B-trees fill). No GC pass runs
+        meanwhile: the many objects built hold no cycles, and each pass would walk them all."""
         self.connection.execute(f"PRAGMA cache_size = {BULK_CACHE_SIZE}")
+        # Copying the whole WAL into the database right at COMMIT costs several times what the
+        # same checkpoint costs when the connection closes; `commit` turns it back on.
+        self.connection.execute("PRAGMA wal_autocheckpoint = 0")
+        self.bulk_committing = True
         try:
             with paused_garbage_collection():
-                return self._rebuild(locked=locked)
+                for index in REBUILD_INDEXES:
+                    self.connection.execute(f"DROP INDEX IF EXISTS {index}")
+                yield
+                for statement in REBUILD_INDEXES.values():
+                    self.connection.execute(statement)
         finally:
             self.connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
+
+    def rebuild_in_transaction(self, *, locked: bool) -> Position:
+        """Replay the whole log into empty tables, in bulk."""
+        with self.bulk_writes():
+            return self._rebuild(locked=locked)
 
     def _rebuild(self, *, locked: bool) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):
             self.connection.execute(f"DELETE FROM {table}")
-        for index in REBUILD_INDEXES:
-            self.connection.execute(f"DROP INDEX IF EXISTS {index}")
         self.connection.execute("DROP TABLE IF EXISTS search_index")  # rowids change: reindex
         self.connection.execute(
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
@@ -284,8 +310,6 @@ class Projection:
         generation = self.position().generation + 1
         write_beads(self.connection, fold.beads.items(), generation, fresh=True,
                     histories=fold.history)  # fmt: skip
-        for statement in REBUILD_INDEXES.values():
-            self.connection.execute(statement)
         self._store_feed(fold.feed_rows())
         self._record_problems(sorted(fold.problems))
         start, text = fold.last_line
@@ -318,17 +342,14 @@ class Projection:
         return lines
 
 
+_BEAD_FIELD = re.compile(rb'"bead":"([^"\\]*)"')
+
+
 def _bead_ids(data: bytes) -> set[str]:
-    """The beads that the lines of `data` name, found without parsing each line twice."""
+    """The beads that the lines of `data` name, found without parsing each line twice (a name
+    with an escape in it is left out: the fold loads such a bead when it meets it)."""
     found: set[str] = set()
-    marker = b'"bead":"'
-    position = data.find(marker)
-    while position >= 0:
-        start = position + len(marker)
-        end = data.find(b'"', start)
-        if end < 0:
-            break
+    for raw in set(_BEAD_FIELD.findall(data)):
         with contextlib.suppress(UnicodeDecodeError):
-            found.add(data[start:end].decode())
-        position = data.find(marker, end)
+            found.add(raw.decode())
     return found

@@ -83,6 +83,7 @@ INSERT INTO position VALUES (1, 0, 0, '', 0, '', '', 0, 0, -1, 0, 0);
 # many of them again as the B-trees fill.
 CACHE_SIZE = -131072
 BULK_CACHE_SIZE = -2097152
+WAL_AUTOCHECKPOINT = 16384  # pages
 
 _ALL_TABLES = ("beads", "deps", "labels", "events", "problems", "position", "search_index")
 
@@ -124,7 +125,7 @@ def _open(path: Path) -> sqlite3.Connection:
     connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
     # Checkpoint the WAL every 64 MB rather than every 4 MB: a catch-up that rewrites thousands
     # of beads then pays one write of its pages, not a second copy into the database as well.
-    connection.execute("PRAGMA wal_autocheckpoint = 16384")
+    connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
     if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         _create(connection)
     connection.execute("SELECT offset FROM position").fetchone()

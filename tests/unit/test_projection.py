@@ -315,3 +315,27 @@ def test_deps_and_labels_rows_written_by_catch_up_equal_a_rebuild(tmp_path: Path
     store.close()
     (tmp_path / ".beads" / "beads.db").unlink()
     assert _edge_rows(_reopen(tmp_path)) == incremental
+
+
+def test_a_rebuild_restores_indexes_cache_and_checkpointing_after_its_bulk_write(
+    tmp_path: Path,
+) -> None:
+    store = _store(tmp_path)
+    _create(store, "one")
+
+    def settings() -> tuple[int, int, list[str]]:
+        connection = store.connection
+        indexes = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return (
+            connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+            connection.execute("PRAGMA cache_size").fetchone()[0],
+            [name for (name,) in indexes],
+        )
+
+    before, rebuilds = settings(), _rebuilds(store)
+    assert before[0] > 0 and len(before[2]) >= 7
+    store.rebuild()
+    assert settings() == before
+    assert _rebuilds(store) == rebuilds + 1
