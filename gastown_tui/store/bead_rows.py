@@ -16,6 +16,9 @@ BEAD_COLUMNS = (
     "defer_key, ephemeral, pinned, tombstone, rig, prefix, comment_count, generation"
 )
 COLUMN_NAMES = tuple(column.strip() for column in BEAD_COLUMNS.split(","))
+_GENERATION = COLUMN_NAMES.index("generation")
+# What most updates change: the record and the generation (no indexed column, so no index entry)
+_RECORD_ONLY = (COLUMN_NAMES.index("record"), _GENERATION)
 _APPEND_HISTORY = (
     "history = CASE WHEN ? = '' THEN history WHEN history = '' THEN ? ELSE history || ',' || ? END"
 )
@@ -197,7 +200,10 @@ class _BeadWrites:
             if old is None:
                 out.inserts.append((*row, history))
             else:
-                changed = tuple(i for i in range(1, len(row)) if row[i] != old[i])
+                changed = (
+                    _RECORD_ONLY if row[2:_GENERATION] == old[2:_GENERATION]
+                    else tuple(i for i in range(1, len(row)) if row[i] != old[i])
+                )  # fmt: skip
                 out.updates.setdefault(changed, []).append(
                     (*(row[i] for i in changed), history, history, history, bead_id)
                 )

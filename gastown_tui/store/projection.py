@@ -95,7 +95,7 @@ class RecordCache:
             ).fetchall()
             for row in rows:
                 bead_id = row[0]
-                self.rows[bead_id] = tuple(row)
+                self.rows[bead_id] = row
                 record = json_codec.loads(row[1])
                 self.records[bead_id] = record
                 self.edges[bead_id] = (record.get("dependencies"), record.get("labels"))
