@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from gastown_tui.core.events import Event
@@ -24,6 +25,7 @@ from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_rows import BEAD_COLUMNS, append_history, write_beads
 from gastown_tui.store.event_log import EventLog, line_hash
+from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.store.gc_pause import paused_garbage_collection
 from gastown_tui.store.log_fold import (
     FEED_WINDOW,
@@ -139,8 +141,18 @@ class RecordCache:
         self.dirty.clear()
 
 
+class RebuildNeeded(Exception):
+    """A reader without the writers' lock found that only a full rebuild brings it up to date."""
+
+
 class Projection:
-    """The projection of one log; every method except `catch_up` expects an open transaction."""
+    """The projection of one log; every method except `catch_up` expects an open transaction.
+
+    A reader rebuilds only while holding the writers' lock (`lock_path`). A rebuild reads the
+    whole file, and a file being replaced (`gt sync` merging under that lock, where git rewrites
+    it) is whole again only when the lock is let go; without it, a reader could rebuild from
+    half a file, or find no file at all.
+    """
 
     def __init__(
         self,
@@ -148,11 +160,13 @@ class Projection:
         log: EventLog,
         report: Reporter,
         progress: ProgressCallback | None = None,
+        lock_path: Path | None = None,
     ) -> None:
         self.connection = connection
         self.log = log
         self.report = report
         self.progress = progress
+        self.lock_path = lock_path
         self.bulk_committing = False  # a bulk write turned the WAL auto-checkpoint off
 
     def commit(self) -> None:
@@ -192,31 +206,53 @@ class Projection:
         return self.log.size() == position.offset and self._still_valid(position)
 
     def catch_up(self) -> None:
-        """Bring the projection up to the log's last complete line (a no-op when current)."""
+        """Bring the projection up to the log's last complete line (a no-op when current).
+
+        A tail is applied without the writers' lock; a rebuild waits for it (the lock is taken
+        before the transaction, in the writers' order, so the two never wait for each other).
+        """
         if self.is_current():
             return
+        if self.lock_path is None:
+            self._catch_up_once(locked=False, may_rebuild=True)
+            return
+        try:
+            self._catch_up_once(locked=False, may_rebuild=False)
+        except RebuildNeeded:
+            with exclusive_lock(self.lock_path):
+                self._catch_up_once(locked=True, may_rebuild=True)
+
+    def _catch_up_once(self, *, locked: bool, may_rebuild: bool) -> None:
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             with paused_garbage_collection():  # thousands of records read and rewritten
-                self.catch_up_in_transaction(locked=False)
+                self.catch_up_in_transaction(locked=locked, may_rebuild=may_rebuild)
             self.commit()
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
 
-    def catch_up_in_transaction(self, *, locked: bool) -> Position:
-        """Catch up; `locked` says the caller holds the writers' lock (no write is in flight)."""
+    def catch_up_in_transaction(self, *, locked: bool, may_rebuild: bool = True) -> Position:
+        """Catch up; `locked` says the caller holds the writers' lock (no write is in flight).
+
+        Without `may_rebuild`, a catch-up that needs a full rebuild raises `RebuildNeeded`.
+        """
         position = self.position()
         if self.log.size() == position.offset and self._still_valid(position):
             return position
         if position.offset == 0 or not self._still_valid(position):
-            return self.rebuild_in_transaction(locked=locked)  # the first build is bulk too
+            return self._rebuild_if_allowed(locked=locked, may_rebuild=may_rebuild)
         try:
             position = self._apply_tail(position, locked=locked)
         except OutOfOrderError:
-            return self.rebuild_in_transaction(locked=locked)
+            return self._rebuild_if_allowed(locked=locked, may_rebuild=may_rebuild)
         self.save_position(position)
         return position
+
+    def _rebuild_if_allowed(self, *, locked: bool, may_rebuild: bool) -> Position:
+        if not may_rebuild:
+            raise RebuildNeeded
+        return self.rebuild_in_transaction(locked=locked)  # the first build is bulk too
 
     def _apply_tail(self, position: Position, *, locked: bool) -> Position:
         cache = RecordCache(self.connection)

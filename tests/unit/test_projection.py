@@ -208,18 +208,23 @@ def _batch_lines(store: BeadsStore, bead_id: str, titles: list[str]) -> list[byt
 
 
 def test_a_batch_still_being_written_is_not_applied_until_complete(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+    store = _store(tmp_path / "writer")
     bead_id = _create(store, "before")
     lines = _batch_lines(store, bead_id, ["one", "two", "three"])
     assert all(orjson.loads(line)["batch"]["size"] == 3 for line in lines)
-    with store.paths.events.open("ab") as handle:
-        handle.write(lines[0] + lines[1])
-    reader = _reopen(tmp_path)
+    shutil.copytree(store.paths.root, tmp_path / "reader" / ".beads",
+                    ignore=shutil.ignore_patterns("beads.db*"))  # fmt: skip
+    reader = _reopen(tmp_path / "reader")  # projected up to the batch
     assert reader.get(bead_id)["title"] == "before"  # type: ignore[index]
-    with store.paths.events.open("ab") as handle:
+    with reader.paths.events.open("ab") as handle:
+        handle.write(lines[0] + lines[1])  # the writer is half-way through its write()
+    reader.projection.catch_up()
+    assert reader.get(bead_id)["title"] == "before"  # type: ignore[index]
+    with reader.paths.events.open("ab") as handle:
         handle.write(lines[2])
     reader.projection.catch_up()
     assert reader.get(bead_id)["title"] == "three"  # type: ignore[index]
+    assert _rebuilds(reader) == 1  # the first build only: the batch came in through the tail
 
 
 def test_a_torn_batch_in_a_merged_log_is_skipped_and_reported(tmp_path: Path) -> None:
