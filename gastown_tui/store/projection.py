@@ -323,6 +323,10 @@ class Projection:
                 yield
                 for statement in REBUILD_INDEXES.values():
                     self.connection.execute(statement)
+        except BaseException:  # rolled back, never committed: checkpoint as usual again
+            self.connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+            self.bulk_committing = False
+            raise
         finally:
             self.connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
 

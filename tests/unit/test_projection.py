@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.bead_queries import all_records
@@ -343,4 +344,15 @@ def test_a_rebuild_restores_indexes_cache_and_checkpointing_after_its_bulk_write
     assert before[0] > 0 and len(before[2]) >= 7
     store.rebuild()
     assert settings() == before
+    assert _rebuilds(store) == rebuilds + 1
+
+    def refuse(message: str) -> None:
+        raise RuntimeError(message)
+
+    store.projection.report = refuse  # a rebuild that fails half-way is rolled back...
+    with store.paths.events.open("ab") as handle:
+        handle.write(b"not json\n")
+    with pytest.raises(RuntimeError, match="invalid JSON"):
+        store.rebuild()
+    assert settings() == before  # ...and leaves the connection as it found it
     assert _rebuilds(store) == rebuilds + 1
