@@ -79,12 +79,20 @@ def in_go_order(record: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def dependencies_of(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    deps = record.get("dependencies")
+    return dependency_list(record.get("dependencies"))
+
+
+def dependency_list(deps: object) -> list[dict[str, Any]]:
+    """The usable entries of a `dependencies` value (what a record holds, or held)."""
     return [dep for dep in deps if isinstance(dep, dict)] if isinstance(deps, list) else []
 
 
 def labels_of(record: Mapping[str, Any]) -> list[str]:
-    labels = record.get("labels")
+    return label_list(record.get("labels"))
+
+
+def label_list(labels: object) -> list[str]:
+    """The usable entries of a `labels` value (what a record holds, or held)."""
     return [label for label in labels if isinstance(label, str)] if isinstance(labels, list) else []
 
 

@@ -66,22 +66,19 @@ def bead_row(bead_id: str, record: rec.Record, generation: int) -> tuple[Any, ..
 
 
 def dep_rows(bead_id: str, dependencies: object) -> list[tuple[str, str, str]]:
-    """Rows of the deps table for a record's `dependencies` value (`rec.dependencies_of`)."""
+    """Rows of the deps table for a record's `dependencies` value."""
     rows = []
-    for dep in dependencies if isinstance(dependencies, list) else ():
-        if isinstance(dep, dict):
-            target = dep.get("depends_on_id")
-            if isinstance(target, str) and target:
-                dep_type = dep.get("type")
-                rows.append((bead_id, target, dep_type if isinstance(dep_type, str) else "blocks"))
+    for dep in rec.dependency_list(dependencies):
+        target = dep.get("depends_on_id")
+        if isinstance(target, str) and target:
+            dep_type = dep.get("type")
+            rows.append((bead_id, target, dep_type if isinstance(dep_type, str) else "blocks"))
     return rows
 
 
 def label_rows(bead_id: str, labels: object) -> list[tuple[str, str]]:
-    """Rows of the labels table for a record's `labels` value (`rec.labels_of`)."""
-    if not isinstance(labels, list):
-        return []
-    return [(bead_id, label) for label in labels if isinstance(label, str)]
+    """Rows of the labels table for a record's `labels` value."""
+    return [(bead_id, label) for label in rec.label_list(labels)]
 
 
 class EdgeWrites:
@@ -170,69 +167,42 @@ def write_beads(
     (their rows as read) lets it set only the columns that changed, so indexes on unchanged
     columns are not touched (it is brought up to date with what was written).
     """
-    writes = _BeadWrites(generation, fresh, histories or {}, previous_edges or {},
-                         {} if stored_rows is None else stored_rows)  # fmt: skip
-    writes.build(records).write(connection)
-
-
-class _BeadWrites:
-    """Builds the statements that write one chunk of beads."""
-
-    def __init__(
-        self,
-        generation: int,
-        fresh: bool,
-        histories: Mapping[str, list[int]],
-        previous_edges: Mapping[str, tuple[object, object]],
-        stored_rows: dict[str, tuple[Any, ...]],
-    ) -> None:
-        self.generation, self.fresh, self.histories = generation, fresh, histories
-        self.previous_edges, self.stored_rows = previous_edges, stored_rows
-
-    def build(self, chunk: Iterable[tuple[str, rec.Record]]) -> _ChunkWrites:
-        out = _ChunkWrites(self.fresh)
-        fresh, stored_rows = self.fresh, self.stored_rows
-        for bead_id, record in chunk:
-            row = bead_row(bead_id, record, self.generation)
-            offsets = self.histories.get(bead_id)
-            history = ",".join(map(str, offsets)) if offsets else ""
-            old = None if fresh else stored_rows.get(bead_id)
-            if old is None:
-                out.inserts.append((*row, history))
-            else:
-                changed = (
-                    _RECORD_ONLY if row[2:_GENERATION] == old[2:_GENERATION]
-                    else tuple(i for i in range(1, len(row)) if row[i] != old[i])
-                )  # fmt: skip
-                out.updates.setdefault(changed, []).append(
-                    (*(row[i] for i in changed), history, history, history, bead_id)
-                )
-            stored_rows[bead_id] = row  # what the projection holds for it now
-            before = None if fresh else self.previous_edges.get(bead_id)
-            if before is not None:
-                out.edges.replace(bead_id, record, before)
-            else:
-                if not fresh:
-                    out.edges.clear.append((bead_id,))
-                out.edges.add(bead_id, record)
-        return out
-
-
-class _ChunkWrites:
-    def __init__(self, fresh: bool) -> None:
-        self.fresh = fresh
-        self.inserts: list[tuple[Any, ...]] = []
-        self.updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
-        self.edges = EdgeWrites()
-
-    def write(self, connection: sqlite3.Connection) -> None:
-        connection.executemany(_INSERT if self.fresh else _UPSERT, self.inserts)
-        for changed, rows in self.updates.items():
-            assignments = "".join(f"{COLUMN_NAMES[i]} = ?, " for i in changed)
-            connection.executemany(
-                f"UPDATE beads SET {assignments}{_APPEND_HISTORY} WHERE id = ?", rows
+    histories = histories or {}
+    previous_edges = previous_edges or {}
+    stored_rows = {} if stored_rows is None else stored_rows
+    inserts: list[tuple[Any, ...]] = []
+    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    edges = EdgeWrites()
+    for bead_id, record in records:
+        row = bead_row(bead_id, record, generation)
+        offsets = histories.get(bead_id)
+        history = ",".join(map(str, offsets)) if offsets else ""
+        old = None if fresh else stored_rows.get(bead_id)
+        if old is None:
+            inserts.append((*row, history))
+        else:
+            changed = (
+                _RECORD_ONLY if row[2:_GENERATION] == old[2:_GENERATION]
+                else tuple(i for i in range(1, len(row)) if row[i] != old[i])
+            )  # fmt: skip
+            updates.setdefault(changed, []).append(
+                (*(row[i] for i in changed), history, history, history, bead_id)
             )
-        self.edges.write(connection)
+        stored_rows[bead_id] = row  # what the projection holds for it now
+        before = None if fresh else previous_edges.get(bead_id)
+        if before is not None:
+            edges.replace(bead_id, record, before)
+        else:
+            if not fresh:
+                edges.clear.append((bead_id,))
+            edges.add(bead_id, record)
+    connection.executemany(_INSERT if fresh else _UPSERT, inserts)
+    for changed, rows in updates.items():
+        assignments = "".join(f"{COLUMN_NAMES[i]} = ?, " for i in changed)
+        connection.executemany(
+            f"UPDATE beads SET {assignments}{_APPEND_HISTORY} WHERE id = ?", rows
+        )
+    edges.write(connection)
 
 
 def append_history(connection: sqlite3.Connection, histories: Mapping[str, list[int]]) -> None:
