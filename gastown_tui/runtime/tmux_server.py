@@ -22,6 +22,10 @@ _FIELDS = ("session_name", "pane_id", "pane_dead", "pane_pid", "window_activity"
            "pane_current_command", "pane_dead_status")  # fmt: skip
 _SEPARATOR = "\x1f"
 CHUNK_BYTES = 512
+TMUX_MISSING = (
+    "tmux is not installed (or not on PATH): Gas Town runs its agents in tmux; install it "
+    "(apt-get install tmux)"
+)
 
 
 class TmuxError(RuntimeError):
@@ -49,10 +53,7 @@ class TmuxServer:
         try:
             return tmux_cmd("-L", self.socket, *args)
         except TmuxCommandNotFound as error:
-            raise TmuxError(
-                "tmux is not installed (or not on PATH): Gas Town runs its agents "
-                "in tmux; install it (apt-get install tmux)"
-            ) from error
+            raise TmuxError(TMUX_MISSING) from error
 
     def run(self, *args: str, check: bool = True) -> list[str]:
         result = self._call(*args)
@@ -88,10 +89,7 @@ class TmuxServer:
         # so the client runs with the session's PATH too.
         binary = shutil.which("tmux")
         if binary is None:
-            raise TmuxError(
-                "tmux is not installed (or not on PATH): Gas Town runs its agents "
-                "in tmux; install it (apt-get install tmux)"
-            )
+            raise TmuxError(TMUX_MISSING)
         client_env = dict(os.environ)
         if "PATH" in environment:
             client_env["PATH"] = environment["PATH"]
