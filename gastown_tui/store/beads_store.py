@@ -58,7 +58,7 @@ class BeadsStore:
         self.rng = rng or random.Random()
         self.log = EventLog(paths.events)
         self.connection: sqlite3.Connection = connect(paths.database)
-        self.projection = Projection(self.connection, self.log, report, progress, paths.lock)
+        self.projection = Projection(self.connection, self.log, paths.lock, report, progress)
         self.projection.catch_up()
 
     @classmethod

@@ -158,9 +158,9 @@ class Projection:
         self,
         connection: sqlite3.Connection,
         log: EventLog,
+        lock_path: Path,
         report: Reporter,
         progress: ProgressCallback | None = None,
-        lock_path: Path | None = None,
     ) -> None:
         self.connection = connection
         self.log = log
@@ -212,9 +212,6 @@ class Projection:
         before the transaction, in the writers' order, so the two never wait for each other).
         """
         if self.is_current():
-            return
-        if self.lock_path is None:
-            self._catch_up_once(locked=False, may_rebuild=True)
             return
         try:
             self._catch_up_once(locked=False, may_rebuild=False)
