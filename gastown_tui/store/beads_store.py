@@ -126,7 +126,7 @@ class BeadsStore:
         with exclusive_lock(self.paths.lock):
             self.connection.execute("BEGIN IMMEDIATE")
             try:
-                position = self.projection.rebuild_in_transaction(locked=True)
+                position = self.projection.rebuild_in_transaction()
                 self.projection.commit()
             except BaseException:
                 self.connection.execute("ROLLBACK")

@@ -8,8 +8,8 @@ malformed lines, and the count of events of unknown ops.
 Batches: the events of a multi-event batch carry `"batch": {"id": <first event id>, "size": n}`
 and are applied only when all n are there. A write cut short can leave the first lines of a
 batch complete; such a batch is torn and never applied. An incomplete batch at the very end of
-the log may still be being written, so the position stops before it, unless the caller holds
-the writers' lock (then nobody is writing, and it is torn).
+the log may still be being written, so a reader catching up a tail stops before it; a caller
+holding the writers' lock (every writer, and every rebuild) knows nobody is writing: it is torn.
 """
 
 from __future__ import annotations
@@ -253,12 +253,11 @@ class LogFold:
         self.applied += 1
 
 
-def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]], *, locked: bool) -> None:
+def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]]) -> None:
     """Fold a log whose lines are out of (ts, id) order: parse, de-duplicate, sort, apply.
 
-    A batch is applied when all its events are present; one missing some is torn, unless its
-    lines end the file and nobody holds the lock (then it is still being written and the
-    position stops before it).
+    Only a rebuild does this, and a rebuild holds the writers' lock, so no batch is still being
+    written: one missing some of its events is torn, reported and skipped.
     """
     parsed: list[tuple[Event, int, int]] = []
     seen: set[str] = set()
@@ -280,8 +279,7 @@ def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]], *, locked: b
         batch_id for batch_id, members in groups.items()
         if len(members) < (batch_of(members[0][0]) or ("", 0))[1]
     }  # fmt: skip
-    in_flight = _trailing_batch(parsed, lines, incomplete) if not locked else None
-    for batch_id in sorted(incomplete - {in_flight}):
+    for batch_id in sorted(incomplete):
         members = groups[batch_id]
         size = (batch_of(members[0][0]) or ("", 0))[1]
         fold.problems.append((members[0][2], torn_message(len(members), size)))
@@ -290,21 +288,6 @@ def fold_sorted(fold: LogFold, lines: list[tuple[bytes, int, int]], *, locked: b
         batch = batch_of(event)
         if batch is None or batch[0] not in incomplete:
             fold.apply_event(event, start)
-    cut = len(lines)
-    if in_flight is not None:
-        cut = min(number for _, _, number in groups[in_flight]) - 1
-    if cut:
-        text, start, number = lines[cut - 1]
+    if lines:
+        text, start, number = lines[-1]
         fold._settle(start + len(text) + 1, start, text, number)
-
-
-def _trailing_batch(
-    parsed: list[tuple[Event, int, int]], lines: list[tuple[bytes, int, int]], incomplete: set[str]
-) -> str | None:
-    """The incomplete batch whose lines end the file (nothing but blank lines after), if any."""
-    last_line = max((number for text, _, number in lines if text.strip()), default=0)
-    for event, _, number in parsed:
-        batch = batch_of(event)
-        if number == last_line and batch is not None and batch[0] in incomplete:
-            return batch[0]
-    return None

@@ -214,42 +214,42 @@ class Projection:
         if self.is_current():
             return
         try:
-            self._catch_up_once(locked=False, may_rebuild=False)
+            self._catch_up_once(locked=False)
         except RebuildNeeded:
             with exclusive_lock(self.lock_path):
-                self._catch_up_once(locked=True, may_rebuild=True)
+                self._catch_up_once(locked=True)
 
-    def _catch_up_once(self, *, locked: bool, may_rebuild: bool) -> None:
+    def _catch_up_once(self, *, locked: bool) -> None:
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             with paused_garbage_collection():  # thousands of records read and rewritten
-                self.catch_up_in_transaction(locked=locked, may_rebuild=may_rebuild)
+                self.catch_up_in_transaction(locked=locked)
             self.commit()
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
 
-    def catch_up_in_transaction(self, *, locked: bool, may_rebuild: bool = True) -> Position:
+    def catch_up_in_transaction(self, *, locked: bool) -> Position:
         """Catch up; `locked` says the caller holds the writers' lock (no write is in flight).
 
-        Without `may_rebuild`, a catch-up that needs a full rebuild raises `RebuildNeeded`.
+        Without the lock, a catch-up that needs a full rebuild raises `RebuildNeeded`.
         """
         position = self.position()
         if self.log.size() == position.offset and self._still_valid(position):
             return position
         if position.offset == 0 or not self._still_valid(position):
-            return self._rebuild_if_allowed(locked=locked, may_rebuild=may_rebuild)
+            return self._rebuild_if_locked(locked)
         try:
             position = self._apply_tail(position, locked=locked)
         except OutOfOrderError:
-            return self._rebuild_if_allowed(locked=locked, may_rebuild=may_rebuild)
+            return self._rebuild_if_locked(locked)
         self.save_position(position)
         return position
 
-    def _rebuild_if_allowed(self, *, locked: bool, may_rebuild: bool) -> Position:
-        if not may_rebuild:
+    def _rebuild_if_locked(self, locked: bool) -> Position:
+        if not locked:
             raise RebuildNeeded
-        return self.rebuild_in_transaction(locked=locked)  # the first build is bulk too
+        return self.rebuild_in_transaction()  # the first build is bulk too
 
     def _apply_tail(self, position: Position, *, locked: bool) -> Position:
         cache = RecordCache(self.connection)
@@ -327,12 +327,12 @@ class Projection:
         finally:
             self.connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
 
-    def rebuild_in_transaction(self, *, locked: bool) -> Position:
-        """Replay the whole log into empty tables, in bulk."""
+    def rebuild_in_transaction(self) -> Position:
+        """Replay the whole log into empty tables, in bulk; the caller holds the writers' lock."""
         with self.bulk_writes():
-            return self._rebuild(locked=locked)
+            return self._rebuild()
 
-    def _rebuild(self, *, locked: bool) -> Position:
+    def _rebuild(self) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):
             self.connection.execute(f"DELETE FROM {table}")
         self.connection.execute("DROP TABLE IF EXISTS search_index")  # rowids change: reindex
@@ -340,10 +340,10 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            fold = self._fold_in_file_order(locked=locked)
+            fold = self._fold_in_file_order()
         except OutOfOrderError:
             fold = LogFold({}, ("", ""), require_order=False)
-            fold_sorted(fold, self._all_lines(), locked=locked)
+            fold_sorted(fold, self._all_lines())
         generation = self.position().generation + 1
         write_beads(self.connection, fold.beads.items(), generation, fresh=True,
                     histories=fold.history)  # fmt: skip
@@ -356,7 +356,7 @@ class Projection:
         self.save_position(position)
         return position
 
-    def _fold_in_file_order(self, *, locked: bool) -> LogFold:
+    def _fold_in_file_order(self) -> LogFold:
         fold = LogFold({}, ("", ""), require_order=True)
         total = self.log.size()
         next_number = 1
@@ -365,7 +365,7 @@ class Projection:
             next_number += data.count(b"\n")
             if self.progress:
                 self.progress(base + len(data), total)
-        fold.finish(locked=locked)
+        fold.finish(locked=True)
         return fold
 
     def _all_lines(self) -> list[tuple[bytes, int, int]]:
