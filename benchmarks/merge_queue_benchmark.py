@@ -40,11 +40,12 @@ from gastown_tui.core import merge_queue as mq
 from gastown_tui.core.addresses import crew_address, polecat_address
 from gastown_tui.core.rig_settings import Gate, rig_toml_text
 from gastown_tui.town.agents import agent_id
-from gastown_tui.town.install import install_town
-from gastown_tui.town.refinery import Refinery
-from gastown_tui.town.rigs import add_rig
+from gastown_tui.town.refinery.merger import Refinery
+from gastown_tui.town.refinery.queue_runner import run_refinery
+from gastown_tui.town.setup.install import install_town
+from gastown_tui.town.setup.rigs import add_rig
 from gastown_tui.town.town import Town
-from gastown_tui.town.work_sessions import branch_for
+from gastown_tui.town.work.work_sessions import branch_for
 
 RIG = "bench"
 ACTOR = "benchmark"
@@ -214,7 +215,7 @@ def run_mode(scenario: Scenario, batch: int, probes: int = 1) -> ModeResult:
         try:
             refinery = Refinery(town, RIG)
             started = time.perf_counter()
-            outcomes = refinery.run(once=True)
+            outcomes = run_refinery(refinery, once=True)
             seconds = time.perf_counter() - started
             problems = verify(town, requests, scenario)
         finally:

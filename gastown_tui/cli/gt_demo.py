@@ -13,9 +13,9 @@ from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.cli.gt_town_commands import status_text
 from gastown_tui.resources import demo_dir
-from gastown_tui.town.demo_town import build_demo_town, git_available
+from gastown_tui.town.demo.demo_town import build_demo_town, git_available
+from gastown_tui.town.read_model.town_status import town_status
 from gastown_tui.town.town import Town
-from gastown_tui.town.town_status import town_status
 
 
 def run_beads_sample(target: Path) -> int:

@@ -14,8 +14,9 @@ from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.escalation_rules import EscalationError, check_severity
-from gastown_tui.town import escalation_triage as triage
-from gastown_tui.town import escalations as esc
+from gastown_tui.town.comms import escalation_triage as triage
+from gastown_tui.town.comms import escalations as esc
+from gastown_tui.town.work.reassign import reassign_escalation
 
 
 def cmd_list(ctx: GtContext) -> None:
@@ -88,7 +89,7 @@ def cmd_resolve(ctx: GtContext) -> None:
 
 
 def cmd_reassign(ctx: GtContext) -> None:
-    done = triage.reassign_escalation(ctx.town, ctx.args.id, ctx.args.target, ctx.actor)
+    done = reassign_escalation(ctx.town, ctx.args.id, ctx.args.target, ctx.actor)
     if ctx.json:
         ctx.emit_json({"escalation": show_records(ctx, [done.escalation])[0],
                        "sling": done.sling.to_json()})  # fmt: skip

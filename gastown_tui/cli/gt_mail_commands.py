@@ -14,9 +14,9 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.escalation_rules import EscalationError, check_severity
 from gastown_tui.core.mail_schema import label_value
-from gastown_tui.town import mail
-from gastown_tui.town.escalations import escalate, route_of
-from gastown_tui.town.nudges import broadcast, nudge
+from gastown_tui.town.comms import mail
+from gastown_tui.town.comms.escalations import escalate, route_of
+from gastown_tui.town.comms.nudges import broadcast, nudge
 
 
 def parse_fields(items: list[str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
-from gastown_tui.town import polecats
+from gastown_tui.town.work import polecats
 
 
 def cmd_spawn(ctx: GtContext) -> None:

@@ -6,13 +6,14 @@ from gastown_tui.cli.bead_output import show_views
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
-from gastown_tui.town import merge_requests
-from gastown_tui.town.refinery import Refinery
+from gastown_tui.town.refinery import merge_requests
+from gastown_tui.town.refinery.merger import Refinery
+from gastown_tui.town.refinery.queue_runner import run_refinery
 
 
 def cmd_refinery_run(ctx: GtContext) -> None:
     refinery = Refinery(ctx.town, ctx.args.rig)
-    outcomes = refinery.run(once=ctx.args.once)
+    outcomes = run_refinery(refinery, once=ctx.args.once)
     if ctx.json:
         ctx.emit_json([{"mr": o.mr, "result": o.result, "commit": o.commit, "detail": o.detail,
                         "bugs": o.bugs} for o in outcomes])  # fmt: skip

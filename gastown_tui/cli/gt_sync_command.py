@@ -5,7 +5,7 @@ from __future__ import annotations
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
-from gastown_tui.town.town_sync import sync_town
+from gastown_tui.town.setup.town_sync import sync_town
 
 
 def cmd_sync(ctx: GtContext) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
-from gastown_tui.town import rigs as rig_ops
-from gastown_tui.town.daemon_loop import run_daemon
-from gastown_tui.town.install import install_town
-from gastown_tui.town.town_sessions import bring_up
-from gastown_tui.town.town_status import town_status
+from gastown_tui.town.read_model.town_status import town_status
+from gastown_tui.town.setup import rigs as rig_ops
+from gastown_tui.town.setup.install import install_town
+from gastown_tui.town.setup.town_sessions import bring_up
+from gastown_tui.town.supervision.daemon_loop import run_daemon
 
 
 def cmd_install(ctx: GtContext) -> None:

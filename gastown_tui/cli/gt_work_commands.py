@@ -10,10 +10,10 @@ from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.hooks import hook_queue
-from gastown_tui.town.prime import prime_context, prime_text
-from gastown_tui.town.sling import sling
-from gastown_tui.town.unsling import unsling
-from gastown_tui.town.work_done import done
+from gastown_tui.town.work.prime import prime_context, prime_text
+from gastown_tui.town.work.sling import sling
+from gastown_tui.town.work.unsling import unsling
+from gastown_tui.town.work.work_done import done
 
 
 def cmd_sling(ctx: GtContext) -> None:

@@ -222,7 +222,7 @@ def test_the_session_gets_its_environment_from_new_session(rig_town: TownRunner)
 
 def test_claude_runtime_builds_its_command_line_from_rig_toml(rig_town: TownRunner) -> None:
     from gastown_tui.core.rig_settings import parse_rig_settings
-    from gastown_tui.town.agent_runtimes import FIRST_PROMPT, session_command
+    from gastown_tui.town.work.agent_runtimes import FIRST_PROMPT, session_command
 
     text = (rig_town.root / "rigs" / "demo" / "rig.toml").read_text()
     shipped = 'claude_command = ["claude", "--dangerously-skip-permissions", "--model", '
@@ -311,7 +311,7 @@ def test_the_claude_runtime_starts_its_command_line_or_is_refused_when_missing(
     path = f"{bin_dir}:{town.env['PATH']}"
     town.gt("sling", bead, "demo", "--runtime", "claude", env={"PATH": path})
     eventually(argv_file.exists, what="the fake claude to start")
-    from gastown_tui.town.agent_runtimes import FIRST_PROMPT
+    from gastown_tui.town.work.agent_runtimes import FIRST_PROMPT
 
     argv = eventually(lambda: argv_file.read_text().splitlines(), what="its argv")
     assert argv == ["--dangerously-skip-permissions", "--model", "claude-sonnet-4-5",

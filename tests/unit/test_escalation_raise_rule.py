@@ -23,14 +23,14 @@ from gastown_tui.core.escalation_rules import (
 )
 from gastown_tui.core.town_settings import town_toml_text
 from gastown_tui.store.beads_store import BeadsStore
-from gastown_tui.town.escalation_triage import (
+from gastown_tui.town.comms.escalation_triage import (
     ack_escalation,
     due_escalations,
     raise_due_escalations,
     raise_escalation,
     raise_started_at,
 )
-from gastown_tui.town.escalations import escalate, triage_order
+from gastown_tui.town.comms.escalations import escalate, triage_order
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_paths import TownPaths
 
@@ -196,8 +196,9 @@ def test_triage_order_of_stored_escalations(small_town: Town, clock: FixedClock)
 def test_the_deacon_patrol_raises_through_the_same_rule(
     small_town: Town, clock: FixedClock
 ) -> None:
-    from gastown_tui.town.patrol_deacon import PatrolTick, deacon_patrol
-    from gastown_tui.town.progress_tracker import ProgressTracker
+    from gastown_tui.town.supervision.deacon import deacon_patrol
+    from gastown_tui.town.supervision.patrol_tick import PatrolTick
+    from gastown_tui.town.supervision.progress_tracker import ProgressTracker
 
     town = small_town
     escalation = str(escalate(town, "MEDIUM", "stuck on a flaky gate", "mayor")["id"])

@@ -26,9 +26,9 @@ from gastown_tui.core.escalation_rules import (
 from gastown_tui.core.mail_schema import REQUIRED_FIELDS, MailError, validate_message
 from gastown_tui.core.town_settings import SettingsError, parse_town_settings, town_toml_text
 from gastown_tui.store.beads_store import BeadsStore
-from gastown_tui.town.escalations import create_escalation, help_fields, log_line
-from gastown_tui.town.mail import inbox_order, thread_order
-from gastown_tui.town.nudges import PaneView, arrived, nudge_target
+from gastown_tui.town.comms.escalations import create_escalation, help_fields, log_line
+from gastown_tui.town.comms.mail import inbox_order, thread_order
+from gastown_tui.town.comms.nudges import PaneView, arrived, nudge_target
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_paths import TownPaths
 

@@ -21,12 +21,12 @@ from gastown_tui.core.rig_settings import RigSettings, check_runtime
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
-from gastown_tui.town.agent_runtimes import require_runnable
 from gastown_tui.town.agents import agent_id, agents, create_agent, last_event_by_actor
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import (
+from gastown_tui.town.work.agent_runtimes import require_runnable
+from gastown_tui.town.work.work_sessions import (
     rig_lock,
     session_alive,
     start_next_locked,

@@ -31,12 +31,12 @@ from gastown_tui.runtime.git_repo import (
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.agents import agent_id
+from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.hooks import hook_queue, running_bead
-from gastown_tui.town.mail import send_mail
-from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import ensure_repository, start_next
+from gastown_tui.town.work.molecule_close import close_molecule
+from gastown_tui.town.work.work_sessions import ensure_repository, start_next
 
 MR_OPEN_STATES = ("queued", "testing", "conflict", "failed")
 

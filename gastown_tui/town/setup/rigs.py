@@ -28,7 +28,7 @@ from gastown_tui.town.agents import agents
 from gastown_tui.town.session_names import polecat_session, refinery_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_rig_file
-from gastown_tui.town.work_sessions import rig_lock
+from gastown_tui.town.work.work_sessions import rig_lock
 
 _MAKE_TEST = re.compile(r"^test\s*:", re.MULTILINE)
 

@@ -36,7 +36,7 @@ from gastown_tui.core.ids import TOWN_PREFIX
 from gastown_tui.core.timestamps import sort_key
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.store.beads_store import WriteTransaction
-from gastown_tui.town.mail import send_mail
+from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.town import Town, TownError
 
 ESCALATION_TYPE = "escalation"

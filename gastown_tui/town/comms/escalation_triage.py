@@ -1,12 +1,12 @@
-"""Escalation triage (DESIGN §6, §7): acknowledge, resolve, raise, reassign — the control
-room's k, x, + and R keys and `gt escalate ack|resolve|raise|reassign` — and the daemon's rule
-that raises what nobody acknowledged within the stale threshold, at most `max_reescalations`
-times (manual raises count too). Each logs its engine event on the escalation bead.
+"""Escalation triage (DESIGN §6, §7): acknowledge, resolve, raise — the control room's A, x
+and + keys and `gt escalate ack|resolve|raise` — and the daemon's rule that raises what nobody
+acknowledged within the stale threshold, at most `max_reescalations` times (manual raises count
+too). Each logs its engine event on the escalation bead. Reassigning (R) re-slings, so it lives
+in `work.reassign`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +14,13 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.escalation_rules import (
-    NEEDS_HUMAN,
     PRIORITY_OF,
     can_raise,
     due_for_raise,
     raised,
 )
 from gastown_tui.core.timestamps import parse_ts
-from gastown_tui.town.escalations import (
+from gastown_tui.town.comms.escalations import (
     first_line,
     help_body,
     help_fields,
@@ -35,18 +34,7 @@ from gastown_tui.town.escalations import (
     severity_of,
     stored_escalation,
 )
-from gastown_tui.town.sling import SlingResult, sling
 from gastown_tui.town.town import Town, TownError
-
-REASSIGN_FORMULA = "mol-polecat-work"
-
-
-@dataclass(frozen=True)
-class Reassignment:
-    """What `reassign_escalation` did: the escalation as it is now, and the sling of its issue."""
-
-    escalation: rec.Record
-    sling: SlingResult
 
 
 def ack_escalation(
@@ -58,13 +46,13 @@ def ack_escalation(
         record = require_escalation(tx.get(escalation_id), escalation_id)
         if is_acknowledged(record):
             return stored_escalation(town, escalation_id), False
-        _refuse_resolved(record, "acknowledge")
+        refuse_resolved(record, "acknowledge")
         ts = tx.stamp()
         tx.emit(ev.UPDATE, escalation_id, {
             "set": {"updated_at": ts},
             "metadata": {"acknowledged_by": actor, "acknowledged_at": ts, "ack_note": note},
         }, ts)  # fmt: skip
-        tx.emit("ack", escalation_id, {**_about(record, actor), "note": note}, ts)
+        tx.emit("ack", escalation_id, {**event_about(record, actor), "note": note}, ts)
     return stored_escalation(town, escalation_id), True
 
 
@@ -74,14 +62,14 @@ def resolve_escalation(town: Town, escalation_id: str, actor: str, reason: str) 
         raise TownError("resolving an escalation needs a reason (the decision taken)")
     with town.store.transaction(actor) as tx:
         record = require_escalation(tx.get(escalation_id), escalation_id)
-        _refuse_resolved(record, "resolve")
+        refuse_resolved(record, "resolve")
         ts = tx.stamp()
         tx.emit(ev.CLOSE, escalation_id, {
             "set": {"status": rec.CLOSED, "closed_at": ts, "close_reason": reason,
                     "updated_at": ts},
             "metadata": {"resolved_by": actor},
         }, ts)  # fmt: skip
-        tx.emit("resolve", escalation_id, {**_about(record, actor), "reason": reason}, ts)
+        tx.emit("resolve", escalation_id, {**event_about(record, actor), "reason": reason}, ts)
     return stored_escalation(town, escalation_id)
 
 
@@ -98,7 +86,7 @@ def raise_escalation(
         record = require_escalation(tx.get(escalation_id), escalation_id)
         if automatic and not _due(town, record, town.clock.now()):
             return record  # acknowledged, resolved or raised since the daemon looked
-        _refuse_resolved(record, "raise")
+        refuse_resolved(record, "raise")
         severity = severity_of(record)
         if not can_raise(severity):
             raise TownError(f"{escalation_id} is already {severity}, the highest severity; "
@@ -115,7 +103,7 @@ def raise_escalation(
                          "original_severity": metadata.get("original_severity") or severity},
         }, ts)  # fmt: skip
         tx.emit("raise", escalation_id, {
-            **_about(record, actor), "severity": higher, "from": severity,
+            **event_about(record, actor), "severity": higher, "from": severity,
             "reescalations": count, "automatic": automatic, "route": list(route),
         }, ts)  # fmt: skip
         agent, issue, problem, tried = _help_of(record)
@@ -125,44 +113,6 @@ def raise_escalation(
                   subject=f"HELP [{higher}] (was {severity}, {why}): {first_line(problem)}",
                   body=help_body(escalation_id, higher, problem, tried))  # fmt: skip
     return stored_escalation(town, escalation_id)
-
-
-def reassign_escalation(town: Town, escalation_id: str, target: str, actor: str) -> Reassignment:
-    """Give the escalated bead to another polecat (`<rig>` or `<rig>/<polecat>`).
-
-    The old sling is forced (its session stopped). A bead the supervision chain blocked for a
-    human is exactly what this is for: it leaves `blocked`, loses its `gt:needs-human` label and
-    its respawn count. Reassigning is a triage decision, so it also acknowledges the escalation
-    when nobody had.
-    """
-    record = require_escalation(town.store.get(escalation_id), escalation_id)
-    _refuse_resolved(record, "reassign")
-    issue = rec.metadata_of(record).get("issue")
-    if not isinstance(issue, str) or not issue:
-        raise TownError(f"{escalation_id} is not about a bead (no issue): there is nothing to "
-                        "reassign")  # fmt: skip
-    work = town.store.get(issue)
-    if work is None or rec.is_tombstone(work):
-        raise TownError(f"{escalation_id} is about {issue}, which no longer exists")
-    previous = work.get("assignee")
-    slung = sling(town, issue, target, formula=REASSIGN_FORMULA, variables=_vars_of(work),
-                  runtime=None, force=True, actor=actor)  # fmt: skip
-    with town.store.transaction(actor) as tx:
-        current = require_escalation(tx.get(escalation_id), escalation_id)
-        ts = tx.stamp()
-        changes: dict[str, Any] = {"reassigned_to": slung.agent, "reassigned_at": ts}
-        if not is_acknowledged(current):
-            changes.update({"acknowledged_by": actor, "acknowledged_at": ts})
-        tx.emit(ev.UPDATE, escalation_id, {"set": {"updated_at": ts}, "metadata": changes}, ts)
-        bead = tx.get(issue)
-        if bead is not None and NEEDS_HUMAN in rec.labels_of(bead):
-            tx.emit(ev.LABEL_REMOVE, issue, {"label": NEEDS_HUMAN}, ts)
-        if bead is not None and ({"respawns", "blocked_reason"} & set(rec.metadata_of(bead))):
-            tx.emit(ev.UPDATE, issue, {"metadata": {"respawns": None, "blocked_reason": None}})
-        tx.emit("reassign", escalation_id, {
-            **_about(current, actor), "to": slung.agent, "from": previous,
-        }, ts)  # fmt: skip
-    return Reassignment(stored_escalation(town, escalation_id), slung)
 
 
 def raise_started_at(record: rec.Record) -> datetime | None:
@@ -203,14 +153,14 @@ def _due(town: Town, record: rec.Record, now: datetime) -> bool:
                          thresholds.escalation_stale, thresholds.max_reescalations)  # fmt: skip
 
 
-def _refuse_resolved(record: rec.Record, doing: str) -> None:
+def refuse_resolved(record: rec.Record, doing: str) -> None:
     if is_resolved(record):
         reason = record.get("close_reason")
         why = f" ({visible(str(reason))})" if reason else ""
         raise TownError(f"{record['id']} is already resolved{why}: there is nothing to {doing}")
 
 
-def _about(record: rec.Record, actor: str) -> dict[str, Any]:
+def event_about(record: rec.Record, actor: str) -> dict[str, Any]:
     """The data every triage event carries (DESIGN §4: escalation, severity, by), and its issue."""
     return {"escalation": record["id"], "severity": severity_of(record), "by": actor,
             "issue": rec.metadata_of(record).get("issue")}  # fmt: skip
@@ -228,11 +178,3 @@ def _help_of(record: rec.Record) -> tuple[str, str | None, str, str]:
         problem,
         str(metadata.get("tried") or ""),
     )
-
-
-def _vars_of(work: rec.Record) -> dict[str, str]:
-    """The sling vars the bead carries (a re-sling keeps the worker's behaviour)."""
-    found = rec.metadata_of(work).get("vars")
-    if not isinstance(found, dict):
-        return {}
-    return {str(key): str(value) for key, value in found.items()}

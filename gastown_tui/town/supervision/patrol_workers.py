@@ -16,12 +16,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from gastown_tui.town.daemon_loop import write_heartbeat
-from gastown_tui.town.patrol_deacon import PatrolTick, deacon_patrol
-from gastown_tui.town.patrol_dispatch import dispatch_patrol
-from gastown_tui.town.patrol_dogs import dogs_patrol
-from gastown_tui.town.patrol_witness import WitnessMemory, witness_patrol
-from gastown_tui.town.progress_tracker import ProgressTracker
+from gastown_tui.town.heartbeats import write_heartbeat
+from gastown_tui.town.supervision.deacon import deacon_patrol
+from gastown_tui.town.supervision.dispatch import dispatch_patrol
+from gastown_tui.town.supervision.dogs import dogs_patrol
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
+from gastown_tui.town.supervision.progress_tracker import ProgressTracker
+from gastown_tui.town.supervision.witness import WitnessMemory, witness_patrol
 from gastown_tui.town.town import Town
 
 PATROLS = ("deacon", "witness", "dispatch", "dogs")

@@ -7,9 +7,9 @@ from typing import Any
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
 from gastown_tui.store.beads_store import WriteTransaction
-from gastown_tui.town.molecule_close import close_molecule
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import start_next, stop_polecat
+from gastown_tui.town.work.molecule_close import close_molecule
+from gastown_tui.town.work.work_sessions import start_next, stop_polecat
 
 
 def release(tx: WriteTransaction, record: rec.Record, holder: str, reason: str) -> None:

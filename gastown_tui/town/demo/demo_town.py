@@ -11,12 +11,12 @@ from pathlib import Path
 
 from gastown_tui.core import events as ev
 from gastown_tui.runtime.git_repo import commit_paths, init_repository
-from gastown_tui.town import rigs
-from gastown_tui.town.install import install_town
-from gastown_tui.town.sling import sling
+from gastown_tui.town.setup import rigs
+from gastown_tui.town.setup.install import install_town
+from gastown_tui.town.setup.town_sessions import bring_up
 from gastown_tui.town.town import Town
 from gastown_tui.town.town_git import commit_identity
-from gastown_tui.town.town_sessions import bring_up
+from gastown_tui.town.work.sling import sling
 
 SAMPLE_FILES = {
     "README.md": "# demo-app\n\nA tiny project for the Gas Town demo.\n",

@@ -10,10 +10,10 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import polecat_address
 from gastown_tui.core.escalation_rules import NEEDS_HUMAN
 from gastown_tui.core.rig_settings import RigSettings
-from gastown_tui.town.escalations import create_escalation
+from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town
-from gastown_tui.town.work_sessions import StartedSession, rig_lock, start_next_locked
+from gastown_tui.town.work.work_sessions import StartedSession, rig_lock, start_next_locked
 
 
 def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,

@@ -7,37 +7,23 @@ Unacknowledged escalations are raised after the stale threshold, at most twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gastown_tui.core import record as rec
 from gastown_tui.core import supervision as sv
-from gastown_tui.runtime.tmux_server import PaneState
 from gastown_tui.town.agents import agents, last_event_by_actor
-from gastown_tui.town.escalation_triage import raise_due_escalations
+from gastown_tui.town.comms.escalation_triage import raise_due_escalations
+from gastown_tui.town.comms.nudges import nudge
 from gastown_tui.town.hooks import hook_queue, running_bead
-from gastown_tui.town.nudges import nudge
-from gastown_tui.town.progress_tracker import ProgressTracker
-from gastown_tui.town.respawn import block_for_human, respawn
 from gastown_tui.town.session_names import polecat_session
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
+from gastown_tui.town.supervision.progress_tracker import ProgressTracker
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import session_alive, start_next
+from gastown_tui.town.work.respawn import block_for_human, respawn
+from gastown_tui.town.work.work_sessions import session_alive, start_next
 
 ACTOR = "deacon"
-
-
-@dataclass
-class PatrolTick:
-    """What every patrol of one tick shares: its number, the time, and one read of tmux."""
-
-    number: int
-    now: float  # epoch seconds, from the town's clock
-    panes: list[PaneState] | None
-    sessions: dict[str, PaneState] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.sessions = {pane.session: pane for pane in self.panes or []}
 
 
 def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> list[dict[str, Any]]:

@@ -16,10 +16,10 @@ from gastown_tui.core.timestamps import format_ts
 from gastown_tui.store.readiness import ready
 from gastown_tui.town.agents import agents
 from gastown_tui.town.hooks import hook_queue
-from gastown_tui.town.patrol_deacon import PatrolTick
 from gastown_tui.town.session_names import polecat_session
-from gastown_tui.town.sling import sling
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work.sling import sling
 
 ACTOR = "deacon"
 

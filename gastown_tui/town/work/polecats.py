@@ -17,8 +17,8 @@ from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.unsling import release
-from gastown_tui.town.work_sessions import (
+from gastown_tui.town.work.unsling import release
+from gastown_tui.town.work.work_sessions import (
     ensure_repository,
     rig_lock,
     start_next_locked,

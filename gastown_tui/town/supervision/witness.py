@@ -14,12 +14,12 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.git_repo import GitError, git_run, is_dirty, rev_parse
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.hooks import hook_queue, running_bead
-from gastown_tui.town.mail import send_mail
-from gastown_tui.town.patrol_deacon import PatrolTick
 from gastown_tui.town.session_names import polecat_session
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.town import Town
-from gastown_tui.town.work_sessions import ensure_repository
+from gastown_tui.town.work.work_sessions import ensure_repository
 
 
 @dataclass

@@ -9,34 +9,22 @@ live in `.runtime/heartbeats/`, outside git.
 from __future__ import annotations
 
 import fcntl
-import json
-import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from gastown_tui.town.heartbeats import DAEMON_HEARTBEAT, write_heartbeat
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
+from gastown_tui.town.supervision.patrol_workers import (
+    PATROLS,
+    PatrolWorker,
+    TickBoard,
+    record_patrol,
+)
 from gastown_tui.town.town import Town, TownError
-
-if TYPE_CHECKING:
-    from gastown_tui.town.patrol_workers import PatrolWorker
-
-DAEMON_HEARTBEAT = "hq-daemon"
-
-
-def write_heartbeat(town: Town, name: str, tick: int) -> None:
-    folder = town.paths.heartbeats
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.{os.getpid()}.tmp"
-    temporary.write_text(json.dumps({"ts": town.clock.now().isoformat(), "tick": tick,
-                                     "pid": os.getpid()}))  # fmt: skip
-    temporary.replace(folder / f"{name}.json")
 
 
 def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None = None) -> int:
     """Run until killed (or for `ticks` ticks); refuses when another daemon holds the lock."""
-    from gastown_tui.town.patrol_deacon import PatrolTick
-    from gastown_tui.town.patrol_workers import PATROLS, PatrolWorker, TickBoard, record_patrol
-
     town.paths.runtime.mkdir(parents=True, exist_ok=True)
     handle = (town.paths.runtime / "daemon.lock").open("a+")
     try:

@@ -27,10 +27,10 @@ from gastown_tui.store import json_codec
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
-from gastown_tui.town.patrol_deacon import PatrolTick
 from gastown_tui.town.session_names import polecat_session, refinery_session
+from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.town import Town
-from gastown_tui.town.work_sessions import ensure_repository, rig_lock
+from gastown_tui.town.work.work_sessions import ensure_repository, rig_lock
 
 ACTOR = "deacon"
 

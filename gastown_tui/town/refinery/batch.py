@@ -8,22 +8,17 @@ retry and the bisection run side by side in probe worktrees instead of one after
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult
-from gastown_tui.town.refinery_git import ensure_worktree, move_target, reset_to
-from gastown_tui.town.rework import send_back
-
-if TYPE_CHECKING:
-    from gastown_tui.town.refinery import Outcome, Refinery
+from gastown_tui.town.refinery.git_steps import ensure_worktree, move_target, reset_to
+from gastown_tui.town.refinery.merger import Outcome, Refinery
+from gastown_tui.town.refinery.rework import send_back
 
 
 def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcome]:
-    from gastown_tui.town.refinery import Outcome
-
     outcomes: list[Outcome] = []
     base = refinery.target_head()
     stack: list[tuple[rec.Record, str]] = []

@@ -27,11 +27,11 @@ from gastown_tui.runtime.git_repo import (
     rev_parse,
 )
 from gastown_tui.store.file_lock import exclusive_lock
-from gastown_tui.town.agent_runtimes import session_command
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work.agent_runtimes import session_command
 
 
 @dataclass(frozen=True)

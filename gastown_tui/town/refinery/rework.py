@@ -17,9 +17,9 @@ from gastown_tui.core.hook_queue import attempt_of
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
 from gastown_tui.town.agents import agent_id
-from gastown_tui.town.mail import send_mail
+from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import start_next
+from gastown_tui.town.work.work_sessions import start_next
 
 REWORK_FORMULA = "mol-polecat-rework"
 INSTRUCTIONS = {

@@ -1,16 +1,15 @@
-"""The Refinery (DESIGN §6): one per rig, in its own session `<prefix>-refinery`.
+"""The Refinery's steps on one merge request (DESIGN §6); `queue_runner` drives them.
 
-It takes `queued` MRs in score order, squashes each branch onto the target in its worktree,
-runs the rig's gates in their own process group, and moves the target (compare-and-swap) to
-exactly one commit per MR. A conflict or a red gate never reaches the target: the MR goes back
-as REWORK_REQUEST. A gate that also fails on the target alone is the target's failure: one bug
-bead per (gate, first failing line), and the branch lands. On start it recovers from a crash.
+It squashes the MR's branch onto the target in the refinery's worktree, runs the rig's gates in
+their own process group, and moves the target (compare-and-swap) to exactly one commit per MR.
+A conflict or a red gate never reaches the target: the MR goes back as REWORK_REQUEST. A gate
+that also fails on the target alone is the target's failure: one bug bead per (gate, first
+failing line), and the branch lands. `recover` settles what a crash left behind.
 """
 
 from __future__ import annotations
 
 import fcntl
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,26 +18,22 @@ from typing import Any
 from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
-from gastown_tui.core.timestamps import format_ts
 from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult, kill_leftovers, run_gate
 from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.town.daemon_loop import write_heartbeat
-from gastown_tui.town.mail import send_mail
-from gastown_tui.town.refinery_batch import process_batch
-from gastown_tui.town.refinery_git import (
+from gastown_tui.town.comms.mail import send_mail
+from gastown_tui.town.refinery.git_steps import (
     ensure_worktree,
     landed_commit,
     move_target,
     reset_to,
     squash,
 )
-from gastown_tui.town.rework import send_back
-from gastown_tui.town.session_names import refinery_session
-from gastown_tui.town.target_failures import file_target_failure
+from gastown_tui.town.refinery.rework import send_back
+from gastown_tui.town.refinery.target_failures import file_target_failure
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work_sessions import ensure_repository
+from gastown_tui.town.work.work_sessions import ensure_repository
 
 
 @dataclass
@@ -262,31 +257,3 @@ class Refinery:
             send_mail(tx, f"{self.rig.name}/witness", "MERGED",
                       {"mr": mr["id"], "issue": bead_id, "merge_commit": commit},
                       subject=f"MERGED {bead_id}")  # fmt: skip
-
-    def run(self, *, once: bool = False) -> list[Outcome]:
-        """Recover, then process the queue; with `once`, only what was queued when it started
-        (a rework submitted meanwhile waits for the next run), stopping when that is done."""
-        outcomes: list[Outcome] = []
-        with self.exclusive():
-            self.recover()
-            cutoff = format_ts(self.town.clock.now())
-            tick = 0
-            while True:
-                tick += 1
-                write_heartbeat(self.town, refinery_session(self.rig.prefix), tick)
-                waiting = self.requests()
-                if once:
-                    waiting = [
-                        mr
-                        for mr in waiting
-                        if str(rec.metadata_of(mr).get("submitted_at", "")) <= cutoff
-                    ]
-                if waiting:
-                    if self.rig.batch > 1 and len(waiting) > 1:
-                        outcomes += process_batch(self, waiting[: self.rig.batch])
-                    else:
-                        outcomes.append(self.process(waiting[0]))
-                    continue
-                if once:
-                    return outcomes
-                time.sleep(self.town.thresholds.tick)

@@ -9,7 +9,7 @@ import sys
 
 from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
 from gastown_tui.town.town import Town
-from gastown_tui.town.work_sessions import session_alive
+from gastown_tui.town.work.work_sessions import session_alive
 
 
 def bring_up(town: Town) -> list[str]:

@@ -10,9 +10,9 @@ from typing import Any
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.tmux_server import TmuxError
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.town.polecats import polecat_rows
 from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
 from gastown_tui.town.town import Town
+from gastown_tui.town.work.polecats import polecat_rows
 
 QUEUED_STATES = ("queued", "testing")
 
