@@ -109,4 +109,15 @@ def bd(bd_factory: Callable[[str], BdRunner]) -> BdRunner:
 # Real towns with their own tmux servers, for the `gt` integration tests.
 from town_fixtures import rig_town, tmux_dir, town, town_factory  # noqa: E402
 
-__all__ = ["BdRunner", "rig_town", "tmux_dir", "town", "town_factory"]
+# Towns built in-process through the engine API, for the read model and the control room.
+from engine_town import engine_env, engine_town_factory  # noqa: E402
+
+__all__ = [
+    "BdRunner",
+    "engine_env",
+    "engine_town_factory",
+    "rig_town",
+    "tmux_dir",
+    "town",
+    "town_factory",
+]

@@ -51,6 +51,7 @@ class BeadsStore:
         rng: random.Random | None = None,
         report: Reporter = _stderr,
         progress: ProgressCallback | None = None,
+        catch_up: bool = True,
     ) -> None:
         self.paths = paths
         self.config: StoreConfig = read_config(paths.config)
@@ -59,7 +60,8 @@ class BeadsStore:
         self.log = EventLog(paths.events)
         self.connection: sqlite3.Connection = connect(paths.database)
         self.projection = Projection(self.connection, self.log, paths.lock, report, progress)
-        self.projection.catch_up()
+        if catch_up:  # a reader that must report an unreadable log opens without it
+            self.projection.catch_up()
 
     @classmethod
     def open(cls, start: Path | None = None, **options: Any) -> BeadsStore:

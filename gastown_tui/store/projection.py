@@ -205,19 +205,24 @@ class Projection:
         position = self.position()
         return self.log.size() == position.offset and self._still_valid(position)
 
-    def catch_up(self) -> None:
+    def catch_up(self, *, wait: bool = True) -> bool:
         """Bring the projection up to the log's last complete line (a no-op when current).
 
         A tail is applied without the writers' lock; a rebuild waits for it (the lock is taken
         before the transaction, in the writers' order, so the two never wait for each other).
+        With `wait=False` a rebuild that would have to wait for another process's lock (most
+        likely its own rebuild) is skipped: returns False, and the projection is as it was.
         """
         if self.is_current():
-            return
+            return True
         try:
             self._catch_up_once(locked=False)
         except RebuildNeeded:
-            with exclusive_lock(self.lock_path):
+            with exclusive_lock(self.lock_path, wait=wait) as held:
+                if not held:
+                    return False
                 self._catch_up_once(locked=True)
+        return True
 
     def _catch_up_once(self, *, locked: bool) -> None:
         self.connection.execute("BEGIN IMMEDIATE")

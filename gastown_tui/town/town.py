@@ -22,6 +22,7 @@ from gastown_tui.core.town_settings import (
 )
 from gastown_tui.runtime.tmux_server import TmuxServer
 from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.projection import ProgressCallback
 from gastown_tui.store.store_paths import StorePaths
 from gastown_tui.town.town_paths import TownPaths, find_town
 
@@ -40,8 +41,10 @@ class Town:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         environ: dict[str, str] | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.paths = paths
+        self.progress = progress  # (bytes read, total) while the projection is rebuilt
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.environ = dict(os.environ if environ is None else environ)
@@ -63,9 +66,19 @@ class Town:
 
     @property
     def store(self) -> BeadsStore:
+        return self.open_store()
+
+    def open_store(self, *, catch_up: bool = True) -> BeadsStore:
+        """The town's store, opened on first use; a reader that must survive an unreadable log
+        (the control room) opens it with `catch_up=False` and catches up itself."""
         if self._store is None:
             self._store = BeadsStore(
-                StorePaths(self.paths.beads), clock=self.clock, rng=self.rng, report=_warn
+                StorePaths(self.paths.beads),
+                clock=self.clock,
+                rng=self.rng,
+                report=_warn,
+                progress=self.progress,
+                catch_up=catch_up,
             )
         return self._store
 

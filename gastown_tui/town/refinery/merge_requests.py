@@ -20,6 +20,12 @@ def queue_rows(town: Town, rig: str | None, include_closed: bool) -> list[dict[s
     if rig is not None:
         town.rig(rig)
         found = [mr for mr in found if rec.metadata_of(mr).get("rig") == rig]
+    return in_queue_order(found)
+
+
+def in_queue_order(found: list[rec.Record]) -> list[dict[str, Any]]:
+    """`found` MRs with state and position per rig: waiting ones in score order, then the rest
+    newest first (the read model calls this on what it read, without catching up again)."""
     waiting = mq.in_score_order([mr for mr in found if mq.state_of(mr) in mq.WAITING])
     rest = sorted((mr for mr in found if mq.state_of(mr) not in mq.WAITING),
                   key=lambda mr: str(mr.get("updated_at", "")), reverse=True)  # fmt: skip
