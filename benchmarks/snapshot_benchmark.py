@@ -47,8 +47,15 @@ def build(root: Path, polecats: int, beads: int, env: dict[str, str]) -> Town:
     install_town(root / "town", "bench", "test", "overseer")
     town = Town(TownPaths(root / "town"), environ=env)
     for name in RIGS:
-        add_rig(town, name, str(_source(root / f"src-{name}", env)), prefix=name[:2], gates={},
-                runtime="sim", actor="overseer")  # fmt: skip
+        add_rig(
+            town,
+            name,
+            str(_source(root / f"src-{name}", env)),
+            prefix=name[:2],
+            gates={},
+            runtime="sim",
+            actor="overseer",
+        )
     rigs = list(town.rigs().values())
     with town.store.transaction("overseer") as tx:
         items = []
@@ -56,10 +63,24 @@ def build(root: Path, polecats: int, beads: int, env: dict[str, str]) -> Town:
         for number in range(beads):
             rig = rigs[number % len(rigs)]
             bead_id = f"{rig.prefix}-b{number:05d}"
-            items.append((ev.CREATE, bead_id, {"record": {
-                "id": bead_id, "title": f"Open work {number}", "status": "open",
-                "priority": number % 4, "issue_type": "task", "created_at": ts,
-                "updated_at": ts, "metadata": {"rig": rig.name}}}))  # fmt: skip
+            items.append(
+                (
+                    ev.CREATE,
+                    bead_id,
+                    {
+                        "record": {
+                            "id": bead_id,
+                            "title": f"Open work {number}",
+                            "status": "open",
+                            "priority": number % 4,
+                            "issue_type": "task",
+                            "created_at": ts,
+                            "updated_at": ts,
+                            "metadata": {"rig": rig.name},
+                        }
+                    },
+                )
+            )
         tx.emit_many(items)
     with town.store.transaction("overseer") as tx:
         for number in range(polecats):
@@ -69,36 +90,93 @@ def build(root: Path, polecats: int, beads: int, env: dict[str, str]) -> Town:
             address = record["metadata"]["address"]
             session = polecat_session(rig.prefix, name)
             bead_id = f"{rig.prefix}-b{number:05d}"
-            tx.emit("sling", bead_id, {"set": {"status": "hooked", "assignee": address},
-                                       "metadata": {"session": session, "started_at": ts}})  # fmt: skip
+            tx.emit(
+                "sling",
+                bead_id,
+                {
+                    "set": {"status": "hooked", "assignee": address},
+                    "metadata": {"session": session, "started_at": ts},
+                },
+            )
         for number in range(60):
             rig = rigs[number % len(rigs)]
             mr = f"{rig.prefix}-mr{number:03d}"
-            tx.emit(ev.CREATE, mr, {"record": {
-                "id": mr, "title": f"Merge {number}", "status": "open", "priority": 2,
-                "issue_type": "merge-request", "created_at": ts, "updated_at": ts,
-                "metadata": {"rig": rig.name, "state": "queued", "source_issue":
-                             f"{rig.prefix}-b{number:05d}", "submitted_at": ts}}})  # fmt: skip
+            tx.emit(
+                ev.CREATE,
+                mr,
+                {
+                    "record": {
+                        "id": mr,
+                        "title": f"Merge {number}",
+                        "status": "open",
+                        "priority": 2,
+                        "issue_type": "merge-request",
+                        "created_at": ts,
+                        "updated_at": ts,
+                        "metadata": {
+                            "rig": rig.name,
+                            "state": "queued",
+                            "source_issue": f"{rig.prefix}-b{number:05d}",
+                            "submitted_at": ts,
+                        },
+                    }
+                },
+            )
         for number in range(20):
             esc = f"hq-esc{number:02d}"
-            tx.emit(ev.CREATE, esc, {"record": {
-                "id": esc, "title": f"Help {number}", "status": "open", "priority": 1,
-                "issue_type": "escalation", "created_at": ts, "updated_at": ts,
-                "metadata": {"severity": "HIGH", "agent": "alpha/polecats/cat00",
-                             "problem": "stuck", "tried": "things"}}})  # fmt: skip
+            tx.emit(
+                ev.CREATE,
+                esc,
+                {
+                    "record": {
+                        "id": esc,
+                        "title": f"Help {number}",
+                        "status": "open",
+                        "priority": 1,
+                        "issue_type": "escalation",
+                        "created_at": ts,
+                        "updated_at": ts,
+                        "metadata": {
+                            "severity": "HIGH",
+                            "agent": "alpha/polecats/cat00",
+                            "problem": "stuck",
+                            "tried": "things",
+                        },
+                    }
+                },
+            )
         for number in range(5):
             convoy = f"hq-cv{number}"
-            tx.emit(ev.CREATE, convoy, {"record": {
-                "id": convoy, "title": f"Convoy {number}", "status": "open", "priority": 2,
-                "issue_type": "convoy", "created_at": ts, "updated_at": ts}})  # fmt: skip
+            tx.emit(
+                ev.CREATE,
+                convoy,
+                {
+                    "record": {
+                        "id": convoy,
+                        "title": f"Convoy {number}",
+                        "status": "open",
+                        "priority": 2,
+                        "issue_type": "convoy",
+                        "created_at": ts,
+                        "updated_at": ts,
+                    }
+                },
+            )
             for member in range(10):
                 target = f"{rigs[member % 3].prefix}-b{1000 + number * 10 + member:05d}"
-                tx.emit(ev.DEP_ADD, convoy, {"dependency": {
-                    "issue_id": convoy, "depends_on_id": target, "type": "tracks"}})  # fmt: skip
+                tx.emit(
+                    ev.DEP_ADD,
+                    convoy,
+                    {"dependency": {"issue_id": convoy, "depends_on_id": target, "type": "tracks"}},
+                )
     for number in range(polecats):
         rig = rigs[number % len(rigs)]
-        town.tmux.new_session(polecat_session(rig.prefix, f"cat{number:02d}"), str(root),
-                              {"PATH": env["PATH"]}, ["sleep", "3600"])  # fmt: skip
+        town.tmux.new_session(
+            polecat_session(rig.prefix, f"cat{number:02d}"),
+            str(root),
+            {"PATH": env["PATH"]},
+            ["sleep", "3600"],
+        )
     return town
 
 
@@ -120,9 +198,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="gt-snapbench-") as folder:
         root = Path(folder)
         env = dict(os.environ)
-        env.update({"GT_TMUX_SOCKET": f"gt-bench-{os.getpid()}", "GIT_AUTHOR_NAME": "b",
-                    "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
-                    "GIT_COMMITTER_EMAIL": "b@b"})  # fmt: skip
+        env.update(
+            {
+                "GT_TMUX_SOCKET": f"gt-bench-{os.getpid()}",
+                "GIT_AUTHOR_NAME": "b",
+                "GIT_AUTHOR_EMAIL": "b@b",
+                "GIT_COMMITTER_NAME": "b",
+                "GIT_COMMITTER_EMAIL": "b@b",
+            }
+        )
         os.environ.update(env)
         print(f"building: {args.polecats} polecats, {args.beads} open beads …", file=sys.stderr)
         town = build(root, args.polecats, args.beads, env)
@@ -137,11 +221,15 @@ def main() -> int:
             town.tmux.kill_server()
             town.close()
     median, tmux_median = statistics.median(whole), statistics.median(tmux)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
-    print(f"town_snapshot: median {median:.1f} ms, p90 {sorted(whole)[int(0.9 * len(whole))]:.1f} ms "
-          f"(of which tmux list-panes: median {tmux_median:.1f} ms) — target < {TARGET_MS:.0f} ms: "
-          f"{'pass' if median < TARGET_MS else 'FAIL'}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, "
+        f"Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"town_snapshot: median {median:.1f} ms, p90 {sorted(whole)[int(0.9 * len(whole))]:.1f} ms "
+        f"(of which tmux list-panes: median {tmux_median:.1f} ms) — target < {TARGET_MS:.0f} ms: "
+        f"{'pass' if median < TARGET_MS else 'FAIL'}"
+    )
     return 0 if median < TARGET_MS else 1
 
 

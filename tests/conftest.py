@@ -106,11 +106,10 @@ def bd(bd_factory: Callable[[str], BdRunner]) -> BdRunner:
     return runner
 
 
-# Real towns with their own tmux servers, for the `gt` integration tests.
-from town_fixtures import rig_town, tmux_dir, town, town_factory  # noqa: E402
-
-# Towns built in-process through the engine API, for the read model and the control room.
+# Real towns with their own tmux servers: through the CLI (town_fixtures, the `gt` integration
+# tests) or built in-process through the engine API (engine_town, the read model and the UI).
 from engine_town import engine_env, engine_town_factory  # noqa: E402
+from town_fixtures import rig_town, tmux_dir, town, town_factory  # noqa: E402
 
 __all__ = [
     "BdRunner",
