@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: import a real beads file and show bd stats and ready",
     )
 
+    tui = top.add("tui", "gt_tui:cmd_tui", "the control room: watch and steer the town")
+    tui.add_argument(
+        "--tick",
+        type=float,
+        default=2.0,
+        help="seconds between looks at tmux (the log is followed as it changes)",
+    )
+
     install = top.add("install", "gt_town_commands:cmd_install", "create a town in DIR")
     install.add_argument("dir", type=Path)
     install.add_argument("--name", help="the town's name (default: the directory's name)")

@@ -1,0 +1,186 @@
+"""Every key of the control room, in one table (DESIGN §7).
+
+The same entries make the bindings (so the footer shows them), the help screen and the command
+palette: an action that exists is reachable from all three. Ids are stable (`app.attach`) so a
+user keymap can move a key without touching code. Movement keys (`j`/`k`, arrows, tab) belong
+to the widgets and never carry an action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    id: str
+    key: str
+    action: str
+    label: str  # the footer's word
+    help: str  # the help screen's and the palette's sentence
+    group: str
+    show: bool = True  # in the footer
+    palette: bool = True  # in the command palette (keys like tab are not commands)
+
+
+AGENTS, TRIAGE, VIEW, APP = "Agents", "Escalation triage", "View", "App"
+
+DASHBOARD_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "dash.attach",
+        "a",
+        "app.attach",
+        "attach",
+        "Attach to the selected polecat's tmux session (detach with C-b d)",
+        AGENTS,
+    ),
+    KeySpec(
+        "dash.peek",
+        "v",
+        "app.peek",
+        "peek",
+        "Peek: a read-only full-screen view of the selected polecat's pane",
+        AGENTS,
+    ),
+    KeySpec(
+        "dash.nudge",
+        "n",
+        "app.nudge",
+        "nudge",
+        "Nudge: type a line into the selected polecat's session",
+        AGENTS,
+    ),
+    KeySpec(
+        "dash.sling",
+        "s",
+        "app.sling",
+        "sling",
+        "Sling: put a ready bead on a rig's (or a polecat's) hook",
+        AGENTS,
+    ),
+    KeySpec(
+        "dash.next",
+        "N",
+        "app.next_problem",
+        "next",
+        "Next thing that needs you: stalled or dead agents, unacknowledged escalations, "
+        "failed merges, stranded convoys",
+        AGENTS,
+    ),
+    KeySpec(
+        "dash.ack",
+        "A",
+        "app.ack",
+        "ack",
+        "Acknowledge the selected escalation (stops its automatic raising)",
+        TRIAGE,
+    ),
+    KeySpec(
+        "dash.reply",
+        "r",
+        "app.reply",
+        "reply",
+        "Reply to the selected escalation: mail to the agent and a nudge",
+        TRIAGE,
+    ),
+    KeySpec(
+        "dash.reassign",
+        "R",
+        "app.reassign",
+        "reassign",
+        "Reassign the escalated bead to another polecat",
+        TRIAGE,
+    ),
+    KeySpec(
+        "dash.resolve",
+        "x",
+        "app.resolve",
+        "resolve",
+        "Resolve the selected escalation with a reason (the decision)",
+        TRIAGE,
+    ),
+    KeySpec(
+        "dash.raise",
+        "plus",
+        "app.raise_severity",
+        "raise",
+        "Raise the selected escalation's severity one step",
+        TRIAGE,
+        show=False,
+    ),
+    KeySpec(
+        "dash.open",
+        "enter",
+        "app.open",
+        "open",
+        "Open the selected thing: bead, escalation, merge request, convoy",
+        VIEW,
+        show=False,
+    ),
+    KeySpec(
+        "dash.filter",
+        "slash",
+        "app.filter",
+        "filter",
+        "Filter the feed: text or /regex/, type:OP, rig:NAME, actor:ADDR",
+        VIEW,
+    ),
+    KeySpec(
+        "dash.follow",
+        "f",
+        "app.follow",
+        "follow",
+        "Follow the feed again (newest first, live)",
+        VIEW,
+        show=False,
+    ),
+    KeySpec(
+        "dash.next_panel",
+        "tab",
+        "app.focus_next",
+        "panel",
+        "Next panel",
+        VIEW,
+        show=False,
+        palette=False,
+    ),
+    KeySpec(
+        "dash.previous_panel",
+        "shift+tab",
+        "app.focus_previous",
+        "panel",
+        "Previous panel",
+        VIEW,
+        show=False,
+        palette=False,
+    ),
+)
+
+APP_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("app.palette", "ctrl+p", "command_palette", "palette",
+            "Command palette: every action by name", APP, show=False),  # the footer shows it
+    KeySpec("app.theme", "t", "cycle_theme", "theme",
+            "Next theme (Gas Town, daylight, high contrast); remembered", APP, show=False),
+    KeySpec("app.help", "question_mark", "help", "help", "Help: every key", APP),
+    KeySpec("app.back", "escape", "close_screen", "back", "Back to the previous screen", APP,
+            show=False, palette=False),
+    KeySpec("app.quit", "q", "quit", "quit", "Quit the control room", APP),
+)  # fmt: skip
+
+ALL_KEYS = DASHBOARD_KEYS + APP_KEYS
+
+
+def bindings(specs: tuple[KeySpec, ...]) -> list[Binding]:
+    return [
+        Binding(spec.key, spec.action, spec.label, show=spec.show, id=spec.id, tooltip=spec.help)
+        for spec in specs
+    ]
+
+
+def key_display(key: str) -> str:
+    """How a key reads on the help screen."""
+    names = {"plus": "+", "slash": "/", "question_mark": "?", "enter": "Enter",
+             "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab"}  # fmt: skip
+    return names.get(key, key.replace("ctrl+", "^"))
