@@ -25,16 +25,19 @@ def open_town(root: Path, env: dict[str, str], clock: FixedClock | None = None) 
     return Town(TownPaths(root), clock=clock or FixedClock(FIXED_NOW), environ=env)
 
 
-def build_town(tmp_path: Path, env: dict[str, str], rigs: tuple[str, ...] = ("demo",),
-               clock: FixedClock | None = None) -> Town:  # fmt: skip
+def build_town(
+    tmp_path: Path,
+    env: dict[str, str],
+    rigs: tuple[str, ...] = ("demo",),
+    clock: FixedClock | None = None,
+) -> Town:
     """An installed town with one sim rig per name (prefix = the name's first two letters)."""
     root = tmp_path / "town"
     install_town(root, "testtown", "test", OVERSEER)
     town = open_town(root, env, clock)
     for name in rigs:
         source = make_source_repo(tmp_path / f"source-{name}", env)
-        add_rig(town, name, str(source), prefix=name[:2], gates={}, runtime="sim",
-                actor=OVERSEER)  # fmt: skip
+        add_rig(town, name, str(source), prefix=name[:2], gates={}, runtime="sim", actor=OVERSEER)
     return town
 
 
@@ -68,5 +71,9 @@ def engine_town_factory(
 
 def start_fixed_session(town: Town, session: str, text: str) -> None:
     """A real tmux session that prints `text` and then waits: a pane whose content is fixed."""
-    town.tmux.new_session(session, str(town.paths.root), {"PATH": town.environ["PATH"]},
-                          ["sh", "-c", "printf '%s\\n' \"$0\"; exec sleep 3600", text])  # fmt: skip
+    town.tmux.new_session(
+        session,
+        str(town.paths.root),
+        {"PATH": town.environ["PATH"]},
+        ["sh", "-c", "printf '%s\\n' \"$0\"; exec sleep 3600", text],
+    )

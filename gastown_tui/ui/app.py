@@ -71,9 +71,15 @@ class ControlRoomApp(App[int]):
     BINDINGS = bindings(APP_KEYS)  # type: ignore[assignment]
     TITLE = "Gas Town"
 
-    def __init__(self, session: EngineSession, *, tick: float = 2.0,
-                 settings_file: Path | None = None,
-                 attach_runner: AttachRunner | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        session: EngineSession,
+        *,
+        tick: float = 2.0,
+        settings_file: Path | None = None,
+        source_label: str | None = None,
+        attach_runner: AttachRunner | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.tick = tick
@@ -85,7 +91,7 @@ class ControlRoomApp(App[int]):
         self.follower = SnapshotFollower(session, self.post_message, self.stop_event, tick)
         self.attach_runner = attach_runner or run_attach
         self.attached: list[list[str]] = []  # every attach command run (for the operator's log)
-        self.dashboard = DashboardScreen(str(session.root))
+        self.dashboard = DashboardScreen(source_label or str(session.root))
         self._preview_session: str | None = None
         self._molecule_for: tuple[str, str] | None = None
 
@@ -101,8 +107,9 @@ class ControlRoomApp(App[int]):
         self.theme = self.settings.theme if self.settings.theme in names else names[0]
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self.dashboard)
-        self.run_worker(self.follower.run, thread=True, group="follow", exit_on_error=False,
-                        name="follower")  # fmt: skip
+        self.run_worker(
+            self.follower.run, thread=True, group="follow", exit_on_error=False, name="follower"
+        )
         self.set_interval(PREVIEW_INTERVAL, self._capture_preview)
 
     def on_unmount(self) -> None:
@@ -161,8 +168,11 @@ class ControlRoomApp(App[int]):
             panel.show_pane(message.text, message.error)
 
     def on_action_done(self, message: ActionDone) -> None:
-        self.notify(message.text, severity="information" if message.ok else "error",
-                    timeout=4 if message.ok else 8)  # fmt: skip
+        self.notify(
+            message.text,
+            severity="information" if message.ok else "error",
+            timeout=4 if message.ok else 8,
+        )
         self.follower.poke()
 
     def on_attach_requested(self, message: AttachRequested) -> None:
@@ -248,11 +258,13 @@ class ControlRoomApp(App[int]):
 
         def resolve(reason: str | None) -> None:
             if reason:
-                self.run_engine(lambda town: _resolved(resolve_escalation(town, esc, OVERSEER,
-                                                                          reason)))  # fmt: skip
+                self.run_engine(
+                    lambda town: _resolved(resolve_escalation(town, esc, OVERSEER, reason))
+                )
 
-        self.push_screen(TextPrompt(f"Resolve {esc}: the decision", hint="Enter to resolve"),
-                         resolve)  # fmt: skip
+        self.push_screen(
+            TextPrompt(f"Resolve {esc}: the decision", hint="Enter to resolve"), resolve
+        )
 
     def action_reply(self) -> None:
         esc = self._need(self.dashboard.selected_escalation(), "an escalation")
@@ -261,8 +273,9 @@ class ControlRoomApp(App[int]):
 
         def send(text: str | None) -> None:
             if text:
-                self.run_engine(lambda town: _replied(reply_to_escalation(town, esc, text,
-                                                                          OVERSEER)))  # fmt: skip
+                self.run_engine(
+                    lambda town: _replied(reply_to_escalation(town, esc, text, OVERSEER))
+                )
 
         self.push_screen(TextPrompt(f"Reply to {esc} (mail + nudge to the agent)"), send)
 
@@ -270,10 +283,14 @@ class ControlRoomApp(App[int]):
         esc = self._need(self.dashboard.selected_escalation(), "an escalation")
         if esc is None or self.snapshot is None:
             return
-        choices = [(rig.name, Text(f"{rig.name}  (any idle polecat, or a new one)"))
-                   for rig in self.snapshot.rigs]  # fmt: skip
-        choices += [(f"{p.rig}/{p.name}", _polecat_choice(p.rig, p.name, p.state, len(p.hook)))
-                    for p in self.snapshot.polecats()]  # fmt: skip
+        choices = [
+            (rig.name, Text(f"{rig.name}  (any idle polecat, or a new one)"))
+            for rig in self.snapshot.rigs
+        ]
+        choices += [
+            (f"{p.rig}/{p.name}", _polecat_choice(p.rig, p.name, p.state, len(p.hook)))
+            for p in self.snapshot.polecats()
+        ]
 
         def chosen(target: str | None) -> None:
             if target:
@@ -307,8 +324,9 @@ class ControlRoomApp(App[int]):
         with self.session.town() as town:
             found = ready(town.store.connection, format_ts(town.clock.now()), 200)
             rigs = list(town.rigs())
-        beads = [(str(r["id"]), _bead_choice(r)) for r in found
-                 if r.get("issue_type") not in ("epic",)]  # fmt: skip
+        beads = [
+            (str(r["id"]), _bead_choice(r)) for r in found if r.get("issue_type") not in ("epic",)
+        ]
         self.call_from_thread(self._pick_bead, beads, rigs)
 
     def _pick_bead(self, beads: list[tuple[str, Text]], rigs: list[str]) -> None:
@@ -317,26 +335,45 @@ class ControlRoomApp(App[int]):
                 return
             targets = [(rig, Text(rig)) for rig in rigs]
             if self.snapshot is not None:
-                targets += [(f"{p.rig}/{p.name}", _polecat_choice(p.rig, p.name, p.state,
-                                                                  len(p.hook)))
-                            for p in self.snapshot.polecats()]  # fmt: skip
+                targets += [
+                    (f"{p.rig}/{p.name}", _polecat_choice(p.rig, p.name, p.state, len(p.hook)))
+                    for p in self.snapshot.polecats()
+                ]
 
             def target_chosen(target: str | None) -> None:
                 if target:
-                    self.run_engine(lambda town: _slung(sling(
-                        town, bead, target, formula="mol-polecat-work", variables={},
-                        runtime=None, force=False, actor=OVERSEER)))  # fmt: skip
+                    self.run_engine(
+                        lambda town: _slung(
+                            sling(
+                                town,
+                                bead,
+                                target,
+                                formula="mol-polecat-work",
+                                variables={},
+                                runtime=None,
+                                force=False,
+                                actor=OVERSEER,
+                            )
+                        )
+                    )
 
             self.push_screen(Picker(f"Sling {bead} to…", targets), target_chosen)
 
-        self.push_screen(Picker("Sling which ready bead?", beads,
-                                empty="No ready work: every open bead is blocked, "
-                                "deferred or already hooked"), bead_chosen)  # fmt: skip
+        self.push_screen(
+            Picker(
+                "Sling which ready bead?",
+                beads,
+                empty="No ready work: every open bead is blocked, deferred or already hooked",
+            ),
+            bead_chosen,
+        )
 
     def action_next_problem(self) -> None:
         if self.dashboard.next_problem() is None:
-            self.notify("Nothing needs you right now: no stalled or dead agents, unacknowledged "
-                        "escalations, failed merges or stranded convoys")  # fmt: skip
+            self.notify(
+                "Nothing needs you right now: no stalled or dead agents, unacknowledged "
+                "escalations, failed merges or stranded convoys"
+            )
 
     def action_filter(self) -> None:
         feed = self.dashboard.feed
@@ -347,9 +384,15 @@ class ControlRoomApp(App[int]):
             if text is not None:
                 feed.apply_query(text)
 
-        self.push_screen(TextPrompt("Filter the feed", value=feed.query_text, allow_empty=True,
-                                    hint="words or /regex/, type:OP rig:NAME actor:ADDR · "
-                                    "empty to clear"), apply)  # fmt: skip
+        self.push_screen(
+            TextPrompt(
+                "Filter the feed",
+                value=feed.query_text,
+                allow_empty=True,
+                hint="words or /regex/, type:OP rig:NAME actor:ADDR · empty to clear",
+            ),
+            apply,
+        )
 
     def action_follow(self) -> None:
         if self.dashboard.feed is not None:
@@ -425,8 +468,9 @@ class ControlRoomApp(App[int]):
         polecat = self.snapshot.polecat(address)
         if polecat is None or polecat.session is None:
             state = polecat.state if polecat else "unknown"
-            self.notify(f"{address} has no session to attach to (state: {state})",
-                        severity="warning")  # fmt: skip
+            self.notify(
+                f"{address} has no session to attach to (state: {state})", severity="warning"
+            )
             return None
         return polecat.session
 
@@ -442,12 +486,14 @@ class ControlRoomApp(App[int]):
             with self.suspend():
                 code = self.attach_runner(command, True)
         except Exception as error:  # no terminal to hand over (headless, inline)
-            self.notify(f"cannot attach here ({error}); from a shell: {' '.join(command)}",
-                        severity="error", timeout=10)  # fmt: skip
+            self.notify(
+                f"cannot attach here ({error}); from a shell: {' '.join(command)}",
+                severity="error",
+                timeout=10,
+            )
             return
         if code != 0:
-            self.notify(f"tmux attach exited {code}: is the session still there?",
-                        severity="error")  # fmt: skip
+            self.notify(f"tmux attach exited {code}: is the session still there?", severity="error")
         self.follower.poke()
 
     # -- app keys -----------------------------------------------------------------------------
@@ -471,8 +517,7 @@ class ControlRoomApp(App[int]):
         for spec in ALL_KEYS:
             if spec.palette:
                 action = spec.action if spec.action.startswith("app.") else f"app.{spec.action}"
-                yield SystemCommand(spec.help.split(":")[0], spec.help,
-                                    _runner(self, action))  # fmt: skip
+                yield SystemCommand(spec.help.split(":")[0], spec.help, _runner(self, action))
 
 
 def _runner(app: App[Any], action: str) -> Callable[[], object]:

@@ -24,8 +24,7 @@ STATE_GLYPHS = {
     "idle": ("◇", "$warning"),
     "unknown": ("?", "dim"),
 }
-SEVERITY_STYLES = {"CRITICAL": "bold $error", "HIGH": "$error", "MEDIUM": "$warning",
-                   "LOW": "dim"}  # fmt: skip
+SEVERITY_STYLES = {"CRITICAL": "bold $error", "HIGH": "$error", "MEDIUM": "$warning", "LOW": "dim"}
 SEVERITY_SHORT = {"CRITICAL": "CRIT", "HIGH": "HIGH", "MEDIUM": "MED", "LOW": "LOW"}
 MR_GLYPHS = {
     "queued": ("○", "dim"),

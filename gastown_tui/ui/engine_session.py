@@ -27,8 +27,9 @@ class EngineSession:
     clock: Clock = field(default_factory=SystemClock)
 
     def open_town(self, progress: ProgressCallback | None = None) -> Town:
-        return Town(TownPaths(self.root), clock=self.clock, environ=dict(self.environ),
-                    progress=progress)  # fmt: skip
+        return Town(
+            TownPaths(self.root), clock=self.clock, environ=dict(self.environ), progress=progress
+        )
 
     @contextmanager
     def town(self) -> Iterator[Town]:

@@ -24,8 +24,9 @@ Post = Callable[[Message], object]
 
 
 class SnapshotFollower:
-    def __init__(self, session: EngineSession, post: Post, stop: threading.Event,
-                 tick: float) -> None:  # fmt: skip
+    def __init__(
+        self, session: EngineSession, post: Post, stop: threading.Event, tick: float
+    ) -> None:
         self.session = session
         self.post = post
         self.stop = stop
@@ -89,8 +90,9 @@ class DirectoryWatch:
         self.changed = changed
         self._stop = stop
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._watch, args=(folder,), daemon=True,
-                                        name="gt-watch")  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._watch, args=(folder,), daemon=True, name="gt-watch"
+        )
         self._thread.start()
 
     def _watch(self, folder: Path) -> None:
@@ -98,9 +100,15 @@ class DirectoryWatch:
 
         while not (self._stop.is_set() or self._closed.is_set()):
             try:
-                for _ in watch(folder, recursive=False, step=25, debounce=50,
-                               rust_timeout=1000, yield_on_timeout=True,
-                               stop_event=_Either(self._stop, self._closed)):  # fmt: skip
+                for _ in watch(
+                    folder,
+                    recursive=False,
+                    step=25,
+                    debounce=50,
+                    rust_timeout=1000,
+                    yield_on_timeout=True,
+                    stop_event=_Either(self._stop, self._closed),
+                ):
                     self.changed.set()
             except (FileNotFoundError, RuntimeError, OSError):
                 self._closed.wait(1.0)  # the directory is gone: look again later

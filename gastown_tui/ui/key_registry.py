@@ -159,15 +159,37 @@ DASHBOARD_KEYS: tuple[KeySpec, ...] = (
 )
 
 APP_KEYS: tuple[KeySpec, ...] = (
-    KeySpec("app.palette", "ctrl+p", "command_palette", "palette",
-            "Command palette: every action by name", APP, show=False),  # the footer shows it
-    KeySpec("app.theme", "t", "cycle_theme", "theme",
-            "Next theme (Gas Town, daylight, high contrast); remembered", APP, show=False),
+    KeySpec(
+        "app.palette",
+        "ctrl+p",
+        "command_palette",
+        "palette",
+        "Command palette: every action by name",
+        APP,
+        show=False,
+    ),  # the footer shows it
+    KeySpec(
+        "app.theme",
+        "t",
+        "cycle_theme",
+        "theme",
+        "Next theme (Gas Town, daylight, high contrast); remembered",
+        APP,
+        show=False,
+    ),
     KeySpec("app.help", "question_mark", "help", "help", "Help: every key", APP),
-    KeySpec("app.back", "escape", "close_screen", "back", "Back to the previous screen", APP,
-            show=False, palette=False),
+    KeySpec(
+        "app.back",
+        "escape",
+        "close_screen",
+        "back",
+        "Back to the previous screen",
+        APP,
+        show=False,
+        palette=False,
+    ),
     KeySpec("app.quit", "q", "quit", "quit", "Quit the control room", APP),
-)  # fmt: skip
+)
 
 ALL_KEYS = DASHBOARD_KEYS + APP_KEYS
 
@@ -181,6 +203,13 @@ def bindings(specs: tuple[KeySpec, ...]) -> list[Binding]:
 
 def key_display(key: str) -> str:
     """How a key reads on the help screen."""
-    names = {"plus": "+", "slash": "/", "question_mark": "?", "enter": "Enter",
-             "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab"}  # fmt: skip
+    names = {
+        "plus": "+",
+        "slash": "/",
+        "question_mark": "?",
+        "enter": "Enter",
+        "escape": "Esc",
+        "tab": "Tab",
+        "shift+tab": "Shift+Tab",
+    }
     return names.get(key, key.replace("ctrl+", "^"))

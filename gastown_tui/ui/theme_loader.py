@@ -31,8 +31,13 @@ def load_themes(directory: Path | None = None) -> LoadedThemes:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             themes.append(Theme(**data))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError,
-                ValueError) as error:  # fmt: skip
+        except (
+            OSError,
+            UnicodeDecodeError,
+            tomllib.TOMLDecodeError,
+            TypeError,
+            ValueError,
+        ) as error:
             problems.append(f"{path}: {error}")
     themes.sort(key=lambda theme: (_rank(theme.name), theme.name))
     return LoadedThemes(tuple(themes), tuple(problems))

@@ -27,18 +27,37 @@ def _create(town: Town, title: str, rig: str, **extra: Any) -> str:
     with town.store.transaction("overseer") as tx:
         bead_id = tx.new_id(title, prefix=town.rig(rig).prefix)
         ts = tx.stamp()
-        record = {"id": bead_id, "title": title, "status": "open", "priority": 2,
-                  "issue_type": "task", "created_at": ts, "updated_at": ts,
-                  "metadata": {"rig": rig}, **extra}  # fmt: skip
+        record = {
+            "id": bead_id,
+            "title": title,
+            "status": "open",
+            "priority": 2,
+            "issue_type": "task",
+            "created_at": ts,
+            "updated_at": ts,
+            "metadata": {"rig": rig},
+            **extra,
+        }
         tx.emit(ev.CREATE, bead_id, {"record": record}, ts)
     return bead_id
 
 
 def _merge_request(town: Town, rig: str, bead: str, state: str, submitted: str) -> str:
-    return _create(town, f"Merge {bead}", rig, issue_type="merge-request",
-                   metadata={"rig": rig, "source_issue": bead, "state": state,
-                             "worker": f"{rig}/polecats/x", "branch": f"polecat/x/{bead}",
-                             "attempt": 1, "submitted_at": submitted})  # fmt: skip
+    return _create(
+        town,
+        f"Merge {bead}",
+        rig,
+        issue_type="merge-request",
+        metadata={
+            "rig": rig,
+            "source_issue": bead,
+            "state": state,
+            "worker": f"{rig}/polecats/x",
+            "branch": f"polecat/x/{bead}",
+            "attempt": 1,
+            "submitted_at": submitted,
+        },
+    )
 
 
 def _busy_town(engine_town_factory: Callable[..., Town]) -> tuple[Town, dict[str, str]]:
@@ -48,21 +67,41 @@ def _busy_town(engine_town_factory: Callable[..., Town]) -> tuple[Town, dict[str
         "queued": _create(town, "Queued behind it", "demo"),
         "web": _create(town, "Web task", "web"),
     }
-    slung = sling(town, ids["work"], "demo", formula="mol-polecat-work", variables=HANG,
-                  runtime=None, force=False, actor="overseer")  # fmt: skip
+    slung = sling(
+        town,
+        ids["work"],
+        "demo",
+        formula="mol-polecat-work",
+        variables=HANG,
+        runtime=None,
+        force=False,
+        actor="overseer",
+    )
     ids["polecat"] = slung.agent
-    sling(town, ids["queued"], slung.agent.replace("/polecats", ""), formula="mol-polecat-work",
-          variables=HANG, runtime=None, force=False, actor="overseer")  # fmt: skip
+    sling(
+        town,
+        ids["queued"],
+        slung.agent.replace("/polecats", ""),
+        formula="mol-polecat-work",
+        variables=HANG,
+        runtime=None,
+        force=False,
+        actor="overseer",
+    )
     ids["mr1"] = _merge_request(town, "web", ids["web"], "queued", "2030-01-01T00:00:00Z")
     ids["mr2"] = _merge_request(town, "web", ids["web"], "testing", "2030-01-01T00:01:00Z")
     with town.store.transaction("demo/polecats/x") as tx:
-        ids["help"] = create_escalation(tx, town, "HIGH", "Tests need a database", ids["work"],
-                                        "restarted twice")  # fmt: skip
+        ids["help"] = create_escalation(
+            tx, town, "HIGH", "Tests need a database", ids["work"], "restarted twice"
+        )
     convoy = _create(town, "Auth overhaul", "demo", issue_type="convoy")
     with town.store.transaction("overseer") as tx:
         for member in (ids["work"], ids["web"]):
-            tx.emit(ev.DEP_ADD, convoy, {"dependency": {
-                "issue_id": convoy, "depends_on_id": member, "type": "tracks"}})  # fmt: skip
+            tx.emit(
+                ev.DEP_ADD,
+                convoy,
+                {"dependency": {"issue_id": convoy, "depends_on_id": member, "type": "tracks"}},
+            )
     ids["convoy"] = convoy
     return town, ids
 
@@ -85,7 +124,9 @@ def test_a_busy_town_reads_as_typed_views(engine_town_factory: Callable[..., Tow
 
     waiting = [mr for mr in snapshot.merge_requests if mr.position is not None]
     assert [(mr.id, mr.position, mr.state) for mr in waiting] == [
-        (ids["mr1"], 1, "queued"), (ids["mr2"], 2, "testing")]  # fmt: skip
+        (ids["mr1"], 1, "queued"),
+        (ids["mr2"], 2, "testing"),
+    ]
     assert waiting[0].bead_title == "Web task"
     assert snapshot.rigs[1].mq_length == 2 and snapshot.counts.mq_length == 2
 

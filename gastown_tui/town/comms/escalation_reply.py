@@ -39,13 +39,21 @@ def reply_to_escalation(town: Town, escalation_id: str, text: str, actor: str) -
     with town.store.transaction(actor) as tx:
         current = require_escalation(tx.get(escalation_id), escalation_id)
         fields = {"escalation": escalation_id, **({"issue": issue} if issue else {})}
-        message = send_mail(tx, to, "MESSAGE", fields, subject=f"Re: {current.get('title', '')}",
-                            body=text)  # fmt: skip
-        tx.emit("reply", escalation_id, {**event_about(current, actor), "to": to,
-                                         "message": message, "text": text})  # fmt: skip
+        message = send_mail(
+            tx, to, "MESSAGE", fields, subject=f"Re: {current.get('title', '')}", body=text
+        )
+        tx.emit(
+            "reply",
+            escalation_id,
+            {**event_about(current, actor), "to": to, "message": message, "text": text},
+        )
     try:
-        nudge(town, to, f"Reply from {actor} to {escalation_id} (in your mail, {message}): {text}",
-              actor)  # fmt: skip
+        nudge(
+            town,
+            to,
+            f"Reply from {actor} to {escalation_id} (in your mail, {message}): {text}",
+            actor,
+        )
     except TownError as error:
         return Reply(stored_escalation(town, escalation_id), message, to, False, str(error))
     return Reply(stored_escalation(town, escalation_id), message, to, True, "")

@@ -57,14 +57,21 @@ def mr_views(connection: sqlite3.Connection) -> tuple[MergeRequestView, ...]:
         bead = str(metadata.get("source_issue") or "")
         attempt = metadata.get("attempt")
         position = row.get("position")
-        views.append(MergeRequestView(
-            id=str(row["id"]), rig=str(metadata.get("rig") or ""), bead=bead,
-            bead_title=titles.get(bead, ""), worker=str(metadata.get("worker") or ""),
-            branch=str(metadata.get("branch") or ""), state=str(row["state"]),
-            position=position if isinstance(position, int) else None,
-            attempt=attempt if isinstance(attempt, int) else 1,
-            updated_at=str(row.get("updated_at", "")), detail=_detail(metadata),
-        ))  # fmt: skip
+        views.append(
+            MergeRequestView(
+                id=str(row["id"]),
+                rig=str(metadata.get("rig") or ""),
+                bead=bead,
+                bead_title=titles.get(bead, ""),
+                worker=str(metadata.get("worker") or ""),
+                branch=str(metadata.get("branch") or ""),
+                state=str(row["state"]),
+                position=position if isinstance(position, int) else None,
+                attempt=attempt if isinstance(attempt, int) else 1,
+                updated_at=str(row.get("updated_at", "")),
+                detail=_detail(metadata),
+            )
+        )
     return tuple(views)
 
 
@@ -113,7 +120,14 @@ def convoy_views(connection: sqlite3.Connection) -> tuple[ConvoyView, ...]:
     for convoy_id, title, status, blob in convoys:
         closed, total = progress.get(str(convoy_id), (0, 0))
         metadata = rec.metadata_of(json_codec.loads(blob))
-        views.append(ConvoyView(str(convoy_id), str(title), closed, total,
-                                stranded=bool(metadata.get("stranded")),
-                                landed=status == rec.CLOSED))  # fmt: skip
+        views.append(
+            ConvoyView(
+                str(convoy_id),
+                str(title),
+                closed,
+                total,
+                stranded=bool(metadata.get("stranded")),
+                landed=status == rec.CLOSED,
+            )
+        )
     return tuple(views)

@@ -60,30 +60,43 @@ def _caught_up_store(town: Town) -> tuple[BeadsStore | None, tuple[SourceHealth,
     try:
         store = town.open_store(catch_up=False)
     except (sqlite3.Error, OSError) as error:
-        return None, (SourceHealth(LOG, True, "not read"),
-                      SourceHealth(PROJECTION, False, f"cannot open: {error}"))  # fmt: skip
+        return None, (
+            SourceHealth(LOG, True, "not read"),
+            SourceHealth(PROJECTION, False, f"cannot open: {error}"),
+        )
     log_path = store.paths.events
     try:
         with log_path.open("rb"):
             pass
     except FileNotFoundError:
-        return store, (SourceHealth(LOG, False, f"missing: {log_path}"),
-                       SourceHealth(PROJECTION, True, "as last read"))  # fmt: skip
+        return store, (
+            SourceHealth(LOG, False, f"missing: {log_path}"),
+            SourceHealth(PROJECTION, True, "as last read"),
+        )
     except OSError as error:
-        return store, (SourceHealth(LOG, False, f"unreadable: {error.strerror or error}"),
-                       SourceHealth(PROJECTION, True, "as last read"))  # fmt: skip
+        return store, (
+            SourceHealth(LOG, False, f"unreadable: {error.strerror or error}"),
+            SourceHealth(PROJECTION, True, "as last read"),
+        )
     try:
         current = store.projection.catch_up(wait=False)
     except OSError as error:
-        return store, (SourceHealth(LOG, False, f"unreadable: {error.strerror or error}"),
-                       SourceHealth(PROJECTION, True, "as last read"))  # fmt: skip
+        return store, (
+            SourceHealth(LOG, False, f"unreadable: {error.strerror or error}"),
+            SourceHealth(PROJECTION, True, "as last read"),
+        )
     except sqlite3.Error as error:
-        return store, (SourceHealth(LOG, True, "fresh"),
-                       SourceHealth(PROJECTION, False, f"cannot catch up: {error}"))  # fmt: skip
+        return store, (
+            SourceHealth(LOG, True, "fresh"),
+            SourceHealth(PROJECTION, False, f"cannot catch up: {error}"),
+        )
     if not current:
-        return store, (SourceHealth(LOG, True, "fresh"),
-                       SourceHealth(PROJECTION, False, "rebuilding in another process; "
-                                    "showing the state before"))  # fmt: skip
+        return store, (
+            SourceHealth(LOG, True, "fresh"),
+            SourceHealth(
+                PROJECTION, False, "rebuilding in another process; showing the state before"
+            ),
+        )
     return store, (SourceHealth(LOG, True, "fresh"), SourceHealth(PROJECTION, True, "current"))
 
 
@@ -97,8 +110,13 @@ def _read_tmux(town: Town) -> tuple[list[PaneState] | None, SourceHealth]:
     return panes, SourceHealth(TMUX, True, f"{len(panes)} panes")
 
 
-def _build(town: Town, store: BeadsStore, now: datetime, panes: list[PaneState] | None,
-           sources: tuple[SourceHealth, ...]) -> TownSnapshot:  # fmt: skip
+def _build(
+    town: Town,
+    store: BeadsStore,
+    now: datetime,
+    panes: list[PaneState] | None,
+    sources: tuple[SourceHealth, ...],
+) -> TownSnapshot:
     connection = store.connection
     live = {pane.session for pane in panes or [] if not pane.dead}
     tmux_read = panes is not None
@@ -114,11 +132,17 @@ def _build(town: Town, store: BeadsStore, now: datetime, panes: list[PaneState] 
             if row["rig"] == rig.name
         )
         waiting = [mr for mr in merge_requests if mr.rig == rig.name and mr.state in mq.WAITING]
-        rigs.append(RigView(
-            rig.name, rig.prefix, rig.default_branch, polecats,
-            refinery_session(rig.prefix) in live if tmux_read else None,
-            None, len(waiting),
-        ))  # fmt: skip
+        rigs.append(
+            RigView(
+                rig.name,
+                rig.prefix,
+                rig.default_branch,
+                polecats,
+                refinery_session(rig.prefix) in live if tmux_read else None,
+                None,
+                len(waiting),
+            )
+        )
     escalations = tuple(escalation_view(record) for record in list_escalations(town))
     convoys = convoy_views(connection)
     return TownSnapshot(
@@ -146,8 +170,9 @@ def _hooks_by_assignee(connection: sqlite3.Connection) -> dict[str, list[rec.Rec
     return {address: hook_order(queue) for address, queue in found.items()}
 
 
-def _polecat(row: dict[str, object], queue: list[rec.Record], last_events: dict[str, str],
-             now: datetime) -> PolecatView:  # fmt: skip
+def _polecat(
+    row: dict[str, object], queue: list[rec.Record], last_events: dict[str, str], now: datetime
+) -> PolecatView:
     address = str(row["address"])
     hook = tuple(
         HookItem(
@@ -184,9 +209,12 @@ def _polecat(row: dict[str, object], queue: list[rec.Record], last_events: dict[
     )
 
 
-def _counts(rigs: list[RigView], escalations: tuple[EscalationView, ...],
-            merge_requests: tuple[MergeRequestView, ...],
-            convoys: tuple[object, ...]) -> Counts:  # fmt: skip
+def _counts(
+    rigs: list[RigView],
+    escalations: tuple[EscalationView, ...],
+    merge_requests: tuple[MergeRequestView, ...],
+    convoys: tuple[object, ...],
+) -> Counts:
     states = [polecat.state for rig in rigs for polecat in rig.polecats]
     in_flight = [c for c in convoys if not getattr(c, "landed", False)]
     return Counts(
@@ -207,5 +235,16 @@ def _counts(rigs: list[RigView], escalations: tuple[EscalationView, ...],
 
 def _empty(town: Town, now: datetime, sources: tuple[SourceHealth, ...]) -> TownSnapshot:
     """Nothing could be read: every panel shows why, none shows "all clear"."""
-    return TownSnapshot(town.settings.name, str(town.paths.root), now, 0, sources, None, (),
-                        (), (), (), Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))  # fmt: skip
+    return TownSnapshot(
+        town.settings.name,
+        str(town.paths.root),
+        now,
+        0,
+        sources,
+        None,
+        (),
+        (),
+        (),
+        (),
+        Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    )

@@ -32,25 +32,42 @@ def town_status(town: Town) -> dict[str, Any]:
     merge_requests = list_beads(town.store.connection, ListFilter(types=["merge-request"]))
     rigs = []
     for rig in town.rigs().values():
-        queued = [mr for mr in merge_requests
-                  if rec.metadata_of(mr).get("rig") == rig.name
-                  and rec.metadata_of(mr).get("state") in QUEUED_STATES]  # fmt: skip
-        rigs.append({
-            "name": rig.name, "prefix": rig.prefix, "default_branch": rig.default_branch,
-            "polecats": polecat_rows(town, rig.name, panes or [], tmux_readable=readable),
-            "mq_length": len(queued), "mq": [mr["id"] for mr in queued],
-            "refinery_running": refinery_session(rig.prefix) in sessions,
-        })  # fmt: skip
+        queued = [
+            mr
+            for mr in merge_requests
+            if rec.metadata_of(mr).get("rig") == rig.name
+            and rec.metadata_of(mr).get("state") in QUEUED_STATES
+        ]
+        rigs.append(
+            {
+                "name": rig.name,
+                "prefix": rig.prefix,
+                "default_branch": rig.default_branch,
+                "polecats": polecat_rows(town, rig.name, panes or [], tmux_readable=readable),
+                "mq_length": len(queued),
+                "mq": [mr["id"] for mr in queued],
+                "refinery_running": refinery_session(rig.prefix) in sessions,
+            }
+        )
     escalations = list_beads(town.store.connection, ListFilter(types=["escalation"]))
-    open_escalations = [{
-        "id": e["id"], "severity": rec.metadata_of(e).get("severity"),
-        "title": e.get("title", ""), "agent": rec.metadata_of(e).get("agent"),
-        "acknowledged": bool(rec.metadata_of(e).get("acknowledged_by")),
-    } for e in escalations]  # fmt: skip
+    open_escalations = [
+        {
+            "id": e["id"],
+            "severity": rec.metadata_of(e).get("severity"),
+            "title": e.get("title", ""),
+            "agent": rec.metadata_of(e).get("agent"),
+            "acknowledged": bool(rec.metadata_of(e).get("acknowledged_by")),
+        }
+        for e in escalations
+    ]
     return {
-        "town": town.settings.name, "root": str(town.paths.root), "socket": town.tmux.socket,
+        "town": town.settings.name,
+        "root": str(town.paths.root),
+        "socket": town.tmux.socket,
         "tmux": tmux_state,
-        "daemon_running": DAEMON_SESSION in sessions, "rigs": rigs,
+        "daemon_running": DAEMON_SESSION in sessions,
+        "rigs": rigs,
         "mq_length": sum(r["mq_length"] for r in rigs),
-        "escalations_open": len(open_escalations), "escalations": open_escalations,
-    }  # fmt: skip
+        "escalations_open": len(open_escalations),
+        "escalations": open_escalations,
+    }

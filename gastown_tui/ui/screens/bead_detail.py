@@ -62,10 +62,16 @@ def detail_text(detail: BeadDetail) -> Text:
     text = Text(end="")
     text.append_text(safe(bead.title, "bold"))
     text.append("\n")
-    fields = [("id", bead.id), ("status", bead.status), ("priority", f"P{bead.priority}"),
-              ("type", bead.issue_type), ("assignee", bead.assignee or "-"),
-              ("labels", ", ".join(bead.labels) or "-"), ("created", bead.created_at),
-              ("updated", bead.updated_at)]  # fmt: skip
+    fields = [
+        ("id", bead.id),
+        ("status", bead.status),
+        ("priority", f"P{bead.priority}"),
+        ("type", bead.issue_type),
+        ("assignee", bead.assignee or "-"),
+        ("labels", ", ".join(bead.labels) or "-"),
+        ("created", bead.created_at),
+        ("updated", bead.updated_at),
+    ]
     for name, value in fields:
         text.append(f"{name:>9}: ", style="dim")
         text.append_text(safe(value))
@@ -104,8 +110,9 @@ def _summary(data: dict[str, object]) -> str:
     """A short line for one history event: the fields it set, or what it names."""
     changed = data.get("set")
     if isinstance(changed, dict):
-        return ", ".join(f"{key}={value}" for key, value in changed.items()
-                         if key not in ("updated_at",))[:160]  # fmt: skip
+        return ", ".join(
+            f"{key}={value}" for key, value in changed.items() if key not in ("updated_at",)
+        )[:160]
     for key in ("reason", "agent", "mr", "merge_commit", "label", "text"):
         if data.get(key):
             return f"{key}={data[key]}"[:160]

@@ -57,11 +57,15 @@ class Problem:
 
 
 def problems(snapshot: TownSnapshot) -> list[Problem]:
-    found = [Problem("polecat", p.address) for p in snapshot.polecats()
-             if p.state in ("stalled", "zombie")]  # fmt: skip
+    found = [
+        Problem("polecat", p.address)
+        for p in snapshot.polecats()
+        if p.state in ("stalled", "zombie")
+    ]
     found += [Problem("escalation", e.id) for e in snapshot.escalations if not e.acknowledged]
-    found += [Problem("merge", m.id) for m in snapshot.merge_requests
-              if m.state in ("failed", "conflict")]  # fmt: skip
+    found += [
+        Problem("merge", m.id) for m in snapshot.merge_requests if m.state in ("failed", "conflict")
+    ]
     found += [Problem("convoy", c.id) for c in snapshot.convoys if c.stranded and not c.landed]
     return found
 
@@ -100,8 +104,9 @@ class DashboardScreen(Screen[None]):
         self.set_class(event.size.width < NARROW, "narrow")
         self.set_class(event.size.height < SHORT, "short")
 
-    def show(self, snapshot: TownSnapshot, colors: Mapping[str, str],
-             progress: float | None) -> None:  # fmt: skip
+    def show(
+        self, snapshot: TownSnapshot, colors: Mapping[str, str], progress: float | None
+    ) -> None:
         self.snapshot = snapshot
         header = self.query_one(TownHeader)
         header.progress = progress
@@ -115,8 +120,9 @@ class DashboardScreen(Screen[None]):
         refinery.sync(refinery_rows(snapshot.merge_requests, colors))
         paused = [rig.name for rig in snapshot.rigs if rig.queue_paused]
         waiting = snapshot.counts.mq_length
-        refinery.border_subtitle = (f"PAUSED: {', '.join(paused)}" if paused
-                                    else f"{waiting} waiting")  # fmt: skip
+        refinery.border_subtitle = (
+            f"PAUSED: {', '.join(paused)}" if paused else f"{waiting} waiting"
+        )
         self.show_agent(colors)
 
     def show_agent(self, colors: Mapping[str, str]) -> None:

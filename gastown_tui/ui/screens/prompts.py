@@ -31,8 +31,9 @@ class TextPrompt(ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="TextPrompt") + "TextPrompt OptionList { height: 0; }"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel", show=False)]
 
-    def __init__(self, title: str, *, hint: str = "", value: str = "",
-                 allow_empty: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, title: str, *, hint: str = "", value: str = "", allow_empty: bool = False
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.hint = hint
@@ -43,8 +44,9 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical():
             yield Label(safe(self.title_text, "bold"))
             yield Input(value=self.value, id="prompt-input")
-            yield Label(Text(self.hint or "Enter to send · Esc to cancel", style="dim"),
-                        classes="hint")  # fmt: skip
+            yield Label(
+                Text(self.hint or "Enter to send · Esc to cancel", style="dim"), classes="hint"
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -69,8 +71,13 @@ class Picker(ModalScreen[str | None]):
         Binding("k", "cursor_up", show=False),
     ]
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, Text]], *,
-                 empty: str = "nothing to choose from") -> None:  # fmt: skip
+    def __init__(
+        self,
+        title: str,
+        choices: Sequence[tuple[str, Text]],
+        *,
+        empty: str = "nothing to choose from",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.choices = choices
@@ -80,8 +87,9 @@ class Picker(ModalScreen[str | None]):
         with Vertical():
             yield Label(safe(self.title_text, "bold"))
             if self.choices:
-                yield OptionList(*(Option(label, id=key) for key, label in self.choices),
-                                 markup=False)  # fmt: skip
+                yield OptionList(
+                    *(Option(label, id=key) for key, label in self.choices), markup=False
+                )
                 yield Label(Text("Enter to choose · Esc to cancel", style="dim"), classes="hint")
             else:
                 yield Label(Text(self.empty, style="dim"))

@@ -50,8 +50,9 @@ class AgentPanel(VerticalScroll, can_focus=False):
         self.polecat = polecat
         if polecat is None:
             self.border_title = "agent"
-            self._put("agent-hook", Text("Select a polecat in the rigs tree (j/k, arrows).",
-                                         style="dim"))  # fmt: skip
+            self._put(
+                "agent-hook", Text("Select a polecat in the rigs tree (j/k, arrows).", style="dim")
+            )
             self._put("agent-molecule", Text(""))
             self._put("agent-pane", Text(""))
             return

@@ -48,8 +48,9 @@ class RefineryTable(KeyedTable):
         super().__init__([("#", 2), ("state", 10), ("worker/bead", None)], **kwargs)
 
 
-def escalation_rows(escalations: tuple[EscalationView, ...], now: datetime,
-                    colors: Mapping[str, str]) -> list[Row]:  # fmt: skip
+def escalation_rows(
+    escalations: tuple[EscalationView, ...], now: datetime, colors: Mapping[str, str]
+) -> list[Row]:
     rows: list[Row] = []
     for esc in escalations:
         style = themed(SEVERITY_STYLES.get(esc.severity, ""), colors)
@@ -57,9 +58,18 @@ def escalation_rows(escalations: tuple[EscalationView, ...], now: datetime,
         if not esc.acknowledged:
             severity.stylize("reverse")
         agent = esc.agent.rsplit("/", 1)[-1]
-        rows.append((esc.id, (severity, safe(agent), safe(esc.issue or "-", "dim"),
-                              safe(esc.problem), Text(age_since(parse_ts(esc.created_at), now),
-                                                      style="dim"))))  # fmt: skip
+        rows.append(
+            (
+                esc.id,
+                (
+                    severity,
+                    safe(agent),
+                    safe(esc.issue or "-", "dim"),
+                    safe(esc.problem),
+                    Text(age_since(parse_ts(esc.created_at), now), style="dim"),
+                ),
+            )
+        )
     return rows
 
 
@@ -73,8 +83,12 @@ def escalation_body(esc: EscalationView | None, colors: Mapping[str, str]) -> Te
     text.append(f"  {status}", style="dim" if esc.acknowledged else themed("bold $error", colors))
     if esc.reescalations:
         text.append(f"  raised {esc.reescalations}×", style="dim")
-    for label, value in (("Agent", esc.agent), ("Issue", esc.issue or "-"),
-                         ("Problem", esc.problem), ("Tried", esc.tried or "-")):  # fmt: skip
+    for label, value in (
+        ("Agent", esc.agent),
+        ("Issue", esc.issue or "-"),
+        ("Problem", esc.problem),
+        ("Tried", esc.tried or "-"),
+    ):
         text.append(f"\n{label}: ", style="bold")
         text.append_text(safe_block(value))
     return text
@@ -94,8 +108,9 @@ def convoy_rows(convoys: tuple[ConvoyView, ...], colors: Mapping[str, str]) -> l
     return rows
 
 
-def refinery_rows(merge_requests: tuple[MergeRequestView, ...],
-                  colors: Mapping[str, str]) -> list[Row]:  # fmt: skip
+def refinery_rows(
+    merge_requests: tuple[MergeRequestView, ...], colors: Mapping[str, str]
+) -> list[Row]:
     rows: list[Row] = []
     for mr in merge_requests:
         mark, style = MR_GLYPHS.get(mr.state, ("?", ""))

@@ -63,10 +63,17 @@ class RigsTree(Tree[str]):
             first = next((p.address for rig in snapshot.rigs for p in rig.polecats), None)
             if first is not None:
                 self._chosen_once = True
-                self.call_after_refresh(self.select_address, first)
+                self.call_after_refresh(self._select_first, first)
 
-    def _ensure(self, parent: TreeNode[str], key: str, label: Text, *, expand: bool = False,
-                leaf: bool = False) -> TreeNode[str]:  # fmt: skip
+    def _ensure(
+        self,
+        parent: TreeNode[str],
+        key: str,
+        label: Text,
+        *,
+        expand: bool = False,
+        leaf: bool = False,
+    ) -> TreeNode[str]:
         node = self._by_key.get(key)
         if node is None:
             node = parent.add_leaf(label, data=key) if leaf else parent.add(label, data=key)
@@ -92,6 +99,10 @@ class RigsTree(Tree[str]):
         for child in list(self.root.children):
             if not child.data:
                 child.remove()
+
+    def _select_first(self, address: str) -> None:
+        if self.selected_address() is None:  # the operator may have chosen meanwhile
+            self.select_address(address)
 
     def selected_address(self) -> str | None:
         node = self.cursor_node

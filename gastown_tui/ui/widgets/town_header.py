@@ -36,8 +36,9 @@ class TownHeader(Static):
             self.update(text)
 
 
-def header_text(snapshot: TownSnapshot | None, source: str, progress: float | None,
-                colors: Mapping[str, str]) -> Text:  # fmt: skip
+def header_text(
+    snapshot: TownSnapshot | None, source: str, progress: float | None, colors: Mapping[str, str]
+) -> Text:
     def style(spec: str) -> str:
         return themed(spec, colors)
 
