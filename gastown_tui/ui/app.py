@@ -58,8 +58,10 @@ from gastown_tui.ui.screens.prompts import Picker, TextPrompt
 from gastown_tui.ui.theme_loader import load_themes
 from gastown_tui.ui.ui_settings import UiSettings, load_settings, save_settings, settings_path
 from gastown_tui.ui.widgets.agent_panel import AgentPanel
+from gastown_tui.ui.widgets.board_panels import EscalationTable, RefineryTable
 from gastown_tui.ui.widgets.keyed_table import KeyedTable
 from gastown_tui.ui.widgets.rigs_tree import RigsTree
+from gastown_tui.ui.widgets.town_header import TownHeader
 
 EngineCall = Callable[[Town], str]
 AttachRunner = Callable[[list[str], bool], int]
@@ -125,7 +127,15 @@ class ControlRoomApp(App[int]):
 
     # -- data in ------------------------------------------------------------------------------
 
+    def _panels_up(self) -> bool:
+        """False while the app shuts down: its widgets go before the last messages arrive (the
+        dashboard's children are removed one by one, so every panel is checked)."""
+        wanted = (TownHeader, RigsTree, AgentPanel, EscalationTable, RefineryTable)
+        return all(len(self.dashboard.query(kind)) for kind in wanted)
+
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if not self._panels_up():
+            return
         self.snapshot = message.snapshot
         self.progress = None
         self.dashboard.show(message.snapshot, self.theme_colors(), None)
@@ -133,6 +143,8 @@ class ControlRoomApp(App[int]):
         self.follower.taken()
 
     def on_rebuild_progress(self, message: RebuildProgress) -> None:
+        if not self._panels_up():
+            return
         self.progress = message.done / message.total if message.total else None
         self.dashboard.query_one("#header").progress = self.progress  # type: ignore[attr-defined]
         self.dashboard.query_one("#header").show(self.snapshot, self.theme_colors())  # type: ignore[attr-defined]
@@ -143,17 +155,21 @@ class ControlRoomApp(App[int]):
             feed.log_changed(message.size, message.reset)
 
     def on_rigs_tree_polecat_selected(self, message: RigsTree.PolecatSelected) -> None:
+        if not self._panels_up():
+            return
         self.dashboard.show_agent(self.theme_colors())
         self._read_molecule()
         self._capture_preview()
 
     def on_keyed_table_row_chosen(self, message: KeyedTable.RowChosen) -> None:
-        if self.snapshot is not None and message.table.id == "escalations":
+        if self.snapshot is not None and message.table.id == "escalations" and self._panels_up():
             self.dashboard.query_one("#escalation-panel").show_body(  # type: ignore[attr-defined]
                 self.snapshot, self.theme_colors()
             )
 
     def on_molecule_read(self, message: MoleculeRead) -> None:
+        if not self._panels_up():
+            return
         panel = self.dashboard.query_one(AgentPanel)
         if panel.polecat is not None and panel.polecat.address == message.address:
             panel.show_molecule(message.molecule, self.theme_colors())
@@ -162,6 +178,8 @@ class ControlRoomApp(App[int]):
         screen = self.screen
         if isinstance(screen, PeekScreen) and screen.session == message.session:
             screen.show(message.text, message.error)
+            return
+        if not self._panels_up():
             return
         panel = self.dashboard.query_one(AgentPanel)
         if panel.polecat is not None and panel.polecat.session == message.session:
@@ -198,7 +216,7 @@ class ControlRoomApp(App[int]):
 
     def _capture_preview(self) -> None:
         """Only the pane on screen is captured: the selected agent's, while the dashboard shows."""
-        if self.screen is not self.dashboard:
+        if self.screen is not self.dashboard or not self._panels_up():
             return
         panel = self.dashboard.query_one(AgentPanel)
         session = panel.polecat.session if panel.polecat else None

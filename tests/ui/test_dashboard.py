@@ -315,8 +315,10 @@ async def test_help_palette_and_footer_come_from_one_registry(
         await ready(pilot)
         own = {b.id for b in [*app.BINDINGS, *app.dashboard.BINDINGS]}  # type: ignore[union-attr]
         assert {spec.id for spec in ALL_KEYS} == own
-        footer = screen_text(app)
-        assert all(spec.label in footer for spec in ALL_KEYS if spec.show)
+        await until(pilot, lambda: "attach" in screen_text(app).splitlines()[-1], "the footer")
+        footer = screen_text(app).splitlines()[-1]
+        missing = [spec.label for spec in ALL_KEYS if spec.show and spec.label not in footer]
+        assert missing == [], footer
         commands = {command.help for command in app.get_system_commands(app.screen)}
         assert {spec.help for spec in ALL_KEYS if spec.palette} <= commands
         await pilot.press("question_mark")

@@ -34,7 +34,7 @@ from gastown_tui.ui.widgets.keyed_table import KeyedTable, Row
 
 class EscalationTable(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
-        columns = [("sev", 4), ("agent", 8), ("issue", 8), ("problem", None), ("age", 3)]
+        columns = [("sev", 4), ("agent", 8), ("issue", 8), ("problem", None), ("age", 4)]
         super().__init__(columns, **kwargs)
 
 

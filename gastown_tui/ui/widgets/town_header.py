@@ -92,6 +92,10 @@ def _count(line: Text, mark: str, value: int, word: str, style: str) -> None:
     line.append(f"{mark} {value} {word}  ", style=style)
 
 
-def short_path(path: str) -> str:
+def short_path(path: str, limit: int = 28) -> str:
+    """The source as it fits the header: ~ for home, and only its tail when long (the counts
+    after it matter more than a long temporary path)."""
     home = os.path.expanduser("~")
-    return "~" + path[len(home) :] if home not in ("", "/") and path.startswith(home) else path
+    if home not in ("", "/") and path.startswith(home):
+        path = "~" + path[len(home) :]
+    return path if len(path) <= limit else "…" + path[-(limit - 1) :]
