@@ -246,3 +246,21 @@ def test_a_rebuild_held_by_another_process_is_reported_not_waited_for(
     snapshot = town_snapshot(reader)
     assert snapshot.degraded == ()
     reader.close()
+
+
+def test_a_rig_whose_runtime_is_not_installed_is_a_warning(
+    engine_town_factory: Callable[..., Town], tmp_path: Any
+) -> None:
+    from town_fixtures import make_source_repo
+
+    from gastown_tui.town.setup.rigs import add_rig
+
+    town = engine_town_factory()
+    source = make_source_repo(tmp_path / "source-claude", town.environ)
+    add_rig(town, "cl", str(source), prefix="cl", gates={}, runtime="claude", actor="overseer")
+    town.environ["PATH"] = "/usr/bin:/bin"  # no `claude` here
+    snapshot = town_snapshot(town)
+    problems = {rig.name: rig.runtime_problem for rig in snapshot.rigs}
+    assert problems["demo"] is None  # sim always runs
+    assert problems["cl"] is not None and "`claude`, which is not on PATH" in problems["cl"]
+    assert snapshot.warnings == (f"rig cl: {problems['cl']}",)

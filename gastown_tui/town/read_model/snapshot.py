@@ -16,6 +16,7 @@ from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.core.agent_state import RESTING, SPAWNING, STALLED, WORKING, ZOMBIE
 from gastown_tui.core.hook_queue import HOOKED, attempt_of, hook_order
+from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.tmux_server import PaneState, TmuxError
 from gastown_tui.store.bead_queries import ListFilter, list_beads
@@ -35,7 +36,8 @@ from gastown_tui.town.read_model.views import (
     TownSnapshot,
 )
 from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
-from gastown_tui.town.town import Town
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work.agent_runtimes import require_runnable
 from gastown_tui.town.work.polecats import polecat_rows
 
 LOG, PROJECTION, TMUX = "log", "projection", "tmux"
@@ -141,6 +143,7 @@ def _build(
                 refinery_session(rig.prefix) in live if tmux_read else None,
                 None,
                 len(waiting),
+                _runtime_problem(town, rig),
             )
         )
     escalations = tuple(escalation_view(record) for record in list_escalations(town))
@@ -158,6 +161,15 @@ def _build(
         convoys=convoys,
         counts=_counts(rigs, escalations, merge_requests, convoys),
     )
+
+
+def _runtime_problem(town: Town, rig: RigSettings) -> str | None:
+    """Why the rig's agents cannot start (their program is not installed), or None."""
+    try:
+        require_runnable(rig, rig.runtime, town.environ.get("PATH", ""))
+    except TownError as error:
+        return str(error)
+    return None
 
 
 def _hooks_by_assignee(connection: sqlite3.Connection) -> dict[str, list[rec.Record]]:

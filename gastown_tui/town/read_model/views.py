@@ -72,6 +72,7 @@ class RigView:
     refinery_running: bool | None  # None when tmux could not be read
     queue_paused: str | None  # why the merge queue is paused, when it is
     mq_length: int
+    runtime_problem: str | None  # why this rig's agent runtime cannot start, when it cannot
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,12 @@ class TownSnapshot:
     @property
     def degraded(self) -> tuple[SourceHealth, ...]:
         return tuple(source for source in self.sources if not source.ok)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems the operator must fix that are not a source: a rig that cannot start agents."""
+        return tuple(f"rig {rig.name}: {rig.runtime_problem}" for rig in self.rigs
+                     if rig.runtime_problem)  # fmt: skip
 
     def source(self, name: str) -> SourceHealth | None:
         return next((source for source in self.sources if source.name == name), None)

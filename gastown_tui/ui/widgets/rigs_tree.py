@@ -136,6 +136,8 @@ def rig_label(rig: RigView, colors: Mapping[str, str]) -> Text:
             text.append(str(states.count(state)))
     if rig.queue_paused:
         text.append("  ⏸ MQ paused", style=themed("$error", colors))
+    if rig.runtime_problem:
+        text.append("  ✗ runtime missing", style=themed("$error", colors))
     return text
 
 

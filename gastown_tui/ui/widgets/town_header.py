@@ -75,15 +75,19 @@ def header_text(
     line.append("  convoys ", style="dim")
     line.append(f"{counts.convoys_in_flight}/{counts.convoys_total}")
     degraded = snapshot.degraded
-    if degraded or progress is not None:
+    if degraded or progress is not None or snapshot.warnings:
         line.append("\n")
         banner = Text(no_wrap=True, overflow="ellipsis", end="")
-        banner.append(" DEGRADED ", style=style("bold reverse $error"))
+        label = " DEGRADED " if degraded or progress is not None else " NEEDS YOU "
+        banner.append(label, style=style("bold reverse $error"))
         for source_health in degraded:
             banner.append(f"  {source_health.name}: ", style=style("bold $error"))
             banner.append_text(safe(source_health.detail, style("$error")))
         if progress is not None:
             banner.append(f"  projection: rebuilding {progress:.0%}", style=style("$warning"))
+        for warning in snapshot.warnings:
+            banner.append("  ")
+            banner.append_text(safe(warning, style("$warning")))
         line.append_text(banner)
     return line
 
