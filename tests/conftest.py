@@ -110,12 +110,15 @@ def bd(bd_factory: Callable[[str], BdRunner]) -> BdRunner:
 # tests) or built in-process through the engine API (engine_town, the read model and the UI).
 from engine_town import engine_env, engine_town_factory  # noqa: E402
 from town_fixtures import rig_town, tmux_dir, town, town_factory  # noqa: E402
+from ui_town import hostile, staged  # noqa: E402
 
 __all__ = [
     "BdRunner",
     "engine_env",
     "engine_town_factory",
+    "hostile",
     "rig_town",
+    "staged",
     "tmux_dir",
     "town",
     "town_factory",

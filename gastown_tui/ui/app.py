@@ -172,7 +172,7 @@ class ControlRoomApp(App[int]):
             return
         panel = self.dashboard.query_one(AgentPanel)
         if panel.polecat is not None and panel.polecat.address == message.address:
-            panel.show_molecule(message.molecule, self.theme_colors())
+            panel.show_molecule(message.molecule, self.theme_colors(), message.error)
 
     def on_pane_captured(self, message: PaneCaptured) -> None:
         screen = self.screen
@@ -211,8 +211,13 @@ class ControlRoomApp(App[int]):
 
     @work(thread=True, group="molecule", exclusive=True, exit_on_error=False)
     def _load_molecule(self, address: str, bead_id: str) -> None:
-        with self.session.town() as town:
-            self.post_message(MoleculeRead(address, molecule_view(town.store, bead_id)))
+        try:
+            with self.session.town() as town:
+                molecule = molecule_view(town.store, bead_id)
+        except Exception as error:  # shown in the panel, never a crash
+            self.post_message(MoleculeRead(address, None, f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(MoleculeRead(address, molecule))
 
     def _capture_preview(self) -> None:
         """Only the pane on screen is captured: the selected agent's, while the dashboard shows."""

@@ -33,7 +33,11 @@ class EngineSession:
 
     @contextmanager
     def town(self) -> Iterator[Town]:
+        """A town for one worker's call. Its store is opened without a catch-up: reads show the
+        projection as the follower last brought it up (an unreadable log must not break a read),
+        and every write catches up inside its own transaction anyway."""
         town = self.open_town()
+        town.open_store(catch_up=False)
         try:
             yield town
         finally:

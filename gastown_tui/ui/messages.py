@@ -48,6 +48,7 @@ class MoleculeRead(Message):
 
     address: str
     molecule: MoleculeView | None
+    error: str | None = None
 
 
 @dataclass

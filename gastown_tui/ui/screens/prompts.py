@@ -43,7 +43,10 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(safe(self.title_text, "bold"))
-            yield Input(value=self.value, id="prompt-input")
+            field = Input(value=self.value, id="prompt-input")
+            # A steady cursor: a blinking one repaints twice a second for as long as it waits.
+            field.cursor_blink = False
+            yield field
             yield Label(
                 Text(self.hint or "Enter to send · Esc to cancel", style="dim"), classes="hint"
             )

@@ -32,6 +32,7 @@ class AgentPanel(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.polecat: PolecatView | None = None
         self.molecule: MoleculeView | None = None
+        self.molecule_error: str | None = None
         self.pane_text: str | None = None
         self._rendered: dict[str, str] = {}
 
@@ -68,8 +69,14 @@ class AgentPanel(VerticalScroll, can_focus=False):
         self._put("agent-molecule", molecule_text(self.molecule, colors))
         self._put("agent-pane", self._pane_text())
 
-    def show_molecule(self, molecule: MoleculeView | None, colors: Mapping[str, str]) -> None:
+    def show_molecule(
+        self, molecule: MoleculeView | None, colors: Mapping[str, str], error: str | None = None
+    ) -> None:
         self.molecule = molecule
+        self.molecule_error = error
+        if error is not None:
+            self._put("agent-molecule", safe(f"molecule: cannot read it ({error})", "bold"))
+            return
         self._put("agent-molecule", molecule_text(molecule, colors))
 
     def show_pane(self, text: str | None, error: str | None = None) -> None:

@@ -9,11 +9,12 @@ working with progress "<1m" ago: ages never depend on how fast the machine is.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from engine_town import OVERSEER, start_fixed_session
 from town_fixtures import make_source_repo
 
@@ -233,3 +234,21 @@ def screen_text(app: Any) -> str:
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
     return console.export_text()
+
+
+@pytest.fixture
+def staged(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[StagedTown]:
+    """The staged town of the control room's tests."""
+    staged = stage_town(tmp_path, engine_env)
+    yield staged
+    staged.town.tmux.kill_server()
+    staged.town.close()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[StagedTown]:
+    """The same town with a hostile title (markup, ANSI, shell and tmux key names)."""
+    staged = stage_town(tmp_path, engine_env, hostile=True)
+    yield staged
+    staged.town.tmux.kill_server()
+    staged.town.close()
