@@ -149,6 +149,9 @@ def town_env(home: Path, tmux_dir: Path) -> dict[str, str]:
         "GT_TMUX_SOCKET": f"gtt-{uuid.uuid4().hex[:8]}", "GT_PROFILE": "test",
         "GIT_CONFIG_NOSYSTEM": "1",
     })  # fmt: skip
+    # The test user works in the dev venv (as after `source .venv/bin/activate`): sessions and
+    # gates use the user's python3 (DESIGN §5), and the rigs' pytest gates need one with pytest.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 

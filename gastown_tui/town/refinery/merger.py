@@ -56,6 +56,7 @@ class Refinery:
         self.worktree = town.paths.refinery(self.rig.name)
         self.gate_record = town.paths.runtime / "refinery" / f"{self.rig.name}.gates.json"
         self._results: dict[tuple[str, str], GateResult] = {}
+        self.gate_environment = town.gate_environment()  # the user's, never gt's venv
 
     @property
     def target(self) -> str:
@@ -145,8 +146,8 @@ class Refinery:
             key = (commit, gate.name)
             if fresh or key not in self._results:
                 reset_to(self.worktree, commit)
-                self._results[key] = run_gate(gate.name, gate.command, self.worktree,
-                                              gate.timeout, self.gate_record)  # fmt: skip
+                self._results[key] = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
+                                              self.gate_record, self.gate_environment)  # fmt: skip
             result = self._results[key]
             if result.passed:
                 continue
@@ -165,8 +166,8 @@ class Refinery:
             if gate is None:
                 return None
             reset_to(self.worktree, commit)
-            self._results[key] = run_gate(gate.name, gate.command, self.worktree,
-                                          gate.timeout, self.gate_record)  # fmt: skip
+            self._results[key] = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
+                                          self.gate_record, self.gate_environment)  # fmt: skip
         return self._results[key]
 
     def probe(self, commit: str, slot: int) -> GateResult | None:
@@ -177,7 +178,9 @@ class Refinery:
         ensure_worktree(self.repository, worktree, commit)
         reset_to(worktree, commit)
         for gate in self.rig.gates:
-            result = run_gate(gate.name, gate.command, worktree, gate.timeout, record)
+            result = run_gate(
+                gate.name, gate.command, worktree, gate.timeout, record, self.gate_environment
+            )
             if not result.passed:
                 return result
         return None
