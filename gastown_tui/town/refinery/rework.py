@@ -41,8 +41,11 @@ class SentBack:
 
 
 def send_back(town: Town, mr_id: str, reason: str, *, gate: str = "", details: str,
-              files: list[str] | None = None, actor: str) -> SentBack:  # fmt: skip
-    """Close `mr_id` as failed and re-hook its bead on its worker for another attempt."""
+              files: list[str] | None = None, actor: str) -> SentBack | None:  # fmt: skip
+    """Close `mr_id` as failed and re-hook its bead on its worker for another attempt.
+
+    None when the MR is no longer `testing` (rejected or superseded while the Refinery worked
+    on it): checked inside the write, so a newer attempt's bead is never re-hooked."""
     mr = town.store.get(mr_id)
     if mr is None:
         raise TownError(f"no merge request {mr_id!r}")
@@ -63,6 +66,9 @@ def send_back(town: Town, mr_id: str, reason: str, *, gate: str = "", details: s
     rig_name = str(metadata.get("rig"))
     rig = town.rig(rig_name)
     with town.store.transaction(actor) as tx:
+        current = tx.get(mr_id)
+        if current is None or mq.state_of(current) != mq.TESTING:
+            return None
         bead = tx.get(bead_id)
         if bead is None:
             raise TownError(f"merge request {mr_id} names no bead ({bead_id!r})")
