@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "refuse a merge request; its bead becomes open work again")  # fmt: skip
     mq_reject.add_argument("mr")
     mq_reject.add_argument("--reason", default="rejected by the operator")
+    mq_resume = mq.add("resume", "gt_refinery_commands:cmd_mq_resume",
+                       "restart a rig's queue paused by a gate that cannot start")  # fmt: skip
+    mq_resume.add_argument("rig")
 
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")

@@ -25,6 +25,10 @@ from typing import Any
 OUTPUT_LIMIT = 20_000
 
 
+# The shell's "found but not executable" and "not found": the gate never ran.
+CANNOT_START_CODES = (126, 127)
+
+
 @dataclass(frozen=True)
 class GateResult:
     name: str
@@ -33,6 +37,17 @@ class GateResult:
     output: str  # the tail of stdout and stderr together
     timed_out: bool
     seconds: float
+    spawn_failed: bool = False  # not even the shell could start (no /bin/sh, no directory)
+
+    @property
+    def cannot_start(self) -> bool:
+        """The gate's program is missing or not executable: no verdict on the code."""
+        return self.spawn_failed or self.exit_code in CANNOT_START_CODES
+
+    @property
+    def inconclusive(self) -> bool:
+        """Neither pass nor fail: it could not start, or it ran out of time."""
+        return self.cannot_start or self.timed_out
 
 
 def kill_group(pgid: int) -> bool:
@@ -116,11 +131,15 @@ def run_gate(
     started = time.monotonic()
     record.parent.mkdir(parents=True, exist_ok=True)
     argv = ["/bin/sh", "-c", command]
-    process = subprocess.Popen(
-        argv, cwd=cwd, env=dict(env) if env is not None else None,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    try:
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    except OSError as error:
+        return GateResult(name, False, None, f"cannot start {argv[0]} in {cwd}: {error}", False,
+                          time.monotonic() - started, spawn_failed=True)  # fmt: skip
     temporary = record.with_suffix(".tmp")
     # Read while the leader is our unreaped child: its id cannot have been reused yet.
     identity = process_identity(process.pid) or {}

@@ -5,57 +5,18 @@ bead is never re-hooked; one MR that errors is marked `failed` and the queue mov
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from engine_town import commit_branch, engine_town, file_merge_request, main_head
-from town_fixtures import TownRunner, create_bead, make_source_repo
+from engine_town import file_merge_request, main_head, queued_mr, quick_rig, record, set_gate
+from town_fixtures import TownRunner
 
-from gastown_tui.core.rig_settings import Gate, parse_rig_settings, rig_toml_text
 from gastown_tui.town.refinery import merge_requests
 from gastown_tui.town.refinery.merger import Refinery
 from gastown_tui.town.refinery.queue_runner import run_refinery
 from gastown_tui.town.town import Town
 
-
-@pytest.fixture
-def quick_rig(town_factory: Callable[..., TownRunner], tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TownRunner, Town]]:  # fmt: skip
-    """A town with rig `demo` (prefix `dm`) whose only gate is `true`, open in-process."""
-    runner = town_factory()
-    source = make_source_repo(tmp_path / "src", runner.env, kind="script")
-    runner.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
-              "--gate", "test=true")  # fmt: skip
-    town = engine_town(runner, monkeypatch)
-    yield runner, town
-    town.close()
-
-
-def set_gate(town: Town, command: str) -> None:
-    path = town.paths.rig_toml("demo")
-    settings = parse_rig_settings(path.read_text(), str(path))
-    gated = dataclasses.replace(settings, gates=(Gate("test", command, 60),))
-    path.write_text(rig_toml_text(gated))
-    town.forget_rigs()
-
-
-def queued_mr(runner: TownRunner, town: Town, title: str, scratch: Path,
-              source_issue: str | None = None) -> tuple[str, str]:  # fmt: skip
-    """(bead, MR): a bead whose branch adds one file, handed to the refinery."""
-    bead = source_issue or create_bead(runner, title)
-    branch = f"polecat/nux/{bead}"
-    commit_branch(runner, "demo", branch, {f"{bead}.txt": title + "\n"}, scratch)
-    return bead, file_merge_request(town, "demo", bead, branch)
-
-
-def record(town: Town, bead_id: str) -> dict[str, Any]:
-    town.store.projection.catch_up()
-    found = town.store.get(bead_id)
-    assert found is not None
-    return found
+__all__ = ["quick_rig"]
 
 
 def test_a_claim_never_overwrites_a_rejection_that_came_first(

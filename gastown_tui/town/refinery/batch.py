@@ -13,13 +13,22 @@ from gastown_tui.core import record as rec
 from gastown_tui.runtime.gate_runner import GateResult
 from gastown_tui.town.refinery.git_steps import ensure_worktree, reset_to
 from gastown_tui.town.refinery.merger import Outcome, Refinery
+from gastown_tui.town.refinery.queue_pause import GateCannotStart
 from gastown_tui.town.refinery.rework import send_back
 
 
 def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    base = refinery.target_head()
     stack: list[tuple[rec.Record, str]] = []
+    try:
+        return _stack_and_land(refinery, requests, outcomes, stack)
+    except GateCannotStart as stop:  # no verdict on any of them: back to the queue, paused
+        return outcomes + refinery.pause([mr for mr, _ in stack], stop)
+
+
+def _stack_and_land(refinery: Refinery, requests: list[rec.Record], outcomes: list[Outcome],
+                    stack: list[tuple[rec.Record, str]]) -> list[Outcome]:  # fmt: skip
+    base = refinery.target_head()
     tip = base
     for mr in requests:
         moved_on = refinery.claim(mr)

@@ -29,6 +29,7 @@ from gastown_tui.town.refinery.git_steps import (
     reset_to,
     squash,
 )
+from gastown_tui.town.refinery.queue_pause import GateCannotStart, pause_queue
 from gastown_tui.town.refinery.rework import send_back
 from gastown_tui.town.refinery.target_failures import file_target_failure
 from gastown_tui.town.town import Town, TownError
@@ -131,7 +132,12 @@ class Refinery:
         """Every gate on `commit`. Returns the first red gate that is the change's fault, if
         any, and the bug beads filed for gates that `base` (the target) fails on its own.
         Results are remembered per commit, so the target's check after a red gate reuses the
-        run that landed it; `fresh` runs again regardless (the retry of a red tip)."""
+        run that landed it; `fresh` runs again regardless (the retry of a red tip).
+
+        A gate that gives no verdict (it cannot start, or runs out of time) is the change's
+        fault only when the target passes it; otherwise GateCannotStart: the queue pauses.
+        A gate that fails on the change while the target cannot even run it is the change's
+        fault too: no bug bead, the change goes back."""
         bugs: list[str] = []
         for gate in self.rig.gates:
             key = (commit, gate.name)
@@ -143,7 +149,9 @@ class Refinery:
             if result.passed:
                 continue
             on_target = self.gate_on(base, gate.name)
-            if on_target is not None and not on_target.passed:
+            if result.inconclusive and (on_target is None or not on_target.passed):
+                raise GateCannotStart(gate, result, on_target)
+            if on_target is not None and not on_target.passed and not on_target.inconclusive:
                 bugs.append(file_target_failure(self.town, self.rig.name, self.target, gate.name,
                                                 on_target.output, self.actor))  # fmt: skip
                 continue
@@ -206,7 +214,10 @@ class Refinery:
             commit = self.squash_onto(mr, base)
             if isinstance(commit, Outcome):
                 return commit
-            red, bugs = self.run_gates(commit, base)
+            try:
+                red, bugs = self.run_gates(commit, base)
+            except GateCannotStart as stop:
+                return self.pause([mr], stop)[0]
             if red is not None:
                 reset_to(self.worktree, base)
                 sent = send_back(self.town, mr["id"], "gate", gate=red.name, details=red.output,
@@ -222,6 +233,19 @@ class Refinery:
                 return Outcome(mr["id"], "skipped", detail="it moved on while it was tested")
             self.push_to_source(commit)
             return Outcome(mr["id"], "merged", commit, bugs=bugs)
+
+    def pause(self, requests: list[rec.Record], stop: GateCannotStart) -> list[Outcome]:
+        """A gate gave no verdict: `requests` go back to the queue untouched, and the queue
+        pauses with one HIGH escalation (DESIGN §6)."""
+        reset_to(self.worktree, self.target_head())
+        self.requeue(requests)
+        self._results.clear()  # after the fix, every gate runs again
+        escalation = pause_queue(self.town, self.rig.name, self.target, stop,
+                                 requests[0]["id"], self.actor)  # fmt: skip
+        print(f"refinery {self.rig.name}: {stop}; the queue is paused ({escalation}): "
+              f"`gt mq resume {self.rig.name}` when it is fixed", flush=True)  # fmt: skip
+        detail = f"gate {stop.gate.name} cannot start: queue paused ({escalation})"
+        return [Outcome(mr["id"], "paused", detail=detail) for mr in requests]
 
     def requeue(self, requests: list[rec.Record]) -> list[str]:
         return queue_states.requeue(self.town, [mr["id"] for mr in requests], self.actor)

@@ -2,7 +2,8 @@
 
 Recover from a crash, then take `queued` MRs in score order, one at a time through
 `Refinery.process`, or in stacks through `process_batch` when the rig's batch size is above 1.
-An unexpected error on one MR marks that MR `failed` and the loop goes on (DESIGN §6).
+An unexpected error on one MR marks that MR `failed` and the loop goes on (DESIGN §6); while
+the queue is paused (a gate that cannot start, `queue_pause`) it takes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from gastown_tui.core.timestamps import format_ts
 from gastown_tui.town.heartbeats import write_heartbeat
 from gastown_tui.town.refinery.batch import process_batch
 from gastown_tui.town.refinery.merger import Outcome, Refinery
+from gastown_tui.town.refinery.queue_pause import queue_pause
 from gastown_tui.town.session_names import refinery_session
 
 
@@ -29,6 +31,11 @@ def run_refinery(refinery: Refinery, *, once: bool = False) -> list[Outcome]:
         while True:
             tick += 1
             write_heartbeat(town, refinery_session(refinery.rig.prefix), tick)
+            if queue_pause(town, refinery.rig.name) is not None:
+                if once:
+                    return outcomes
+                time.sleep(town.thresholds.tick)  # until `gt mq resume` resolves the pause
+                continue
             waiting = refinery.requests()
             if once:
                 waiting = [
