@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.gate_runner import GateResult
 from gastown_tui.town.refinery.git_steps import ensure_worktree, reset_to
-from gastown_tui.town.refinery.merger import Outcome, Refinery
+from gastown_tui.town.refinery.merger import Outcome, Refinery, blocked
 from gastown_tui.town.refinery.queue_pause import GateCannotStart
 from gastown_tui.town.refinery.rework import send_back
 
@@ -76,8 +76,8 @@ def _stack_and_land(refinery: Refinery, requests: list[rec.Record], outcomes: li
         sent = send_back(refinery.town, culprit["id"], "gate", gate=culprit_result.name,
                          details=culprit_result.output, actor=refinery.actor)  # fmt: skip
         if sent is not None:
-            outcomes.append(Outcome(culprit["id"], "failed",
-                                    detail=f"gate {culprit_result.name}"))  # fmt: skip
+            detail = f"gate {culprit_result.name}{blocked(sent)}"
+            outcomes.append(Outcome(culprit["id"], "failed", detail=detail))
         refinery.requeue([mr for mr, _ in stack[good + 1 :]])
     return outcomes
 

@@ -30,7 +30,7 @@ from gastown_tui.town.refinery.git_steps import (
     squash,
 )
 from gastown_tui.town.refinery.queue_pause import GateCannotStart, pause_queue
-from gastown_tui.town.refinery.rework import send_back
+from gastown_tui.town.refinery.rework import SentBack, send_back
 from gastown_tui.town.refinery.target_failures import file_target_failure
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.work_sessions import ensure_repository
@@ -43,6 +43,11 @@ class Outcome:
     commit: str | None = None
     detail: str = ""
     bugs: list[str] = field(default_factory=list)
+
+
+def blocked(sent: SentBack) -> str:
+    """The note an outcome gets when the rework limit blocked the bead instead."""
+    return f"; rework limit: blocked ({sent.escalation})" if sent.escalation else ""
 
 
 class Refinery:
@@ -224,7 +229,8 @@ class Refinery:
                                  actor=self.actor)  # fmt: skip
                 if sent is None:
                     return Outcome(mr["id"], "skipped", detail="it moved on while it was tested")
-                return Outcome(mr["id"], "failed", detail=f"gate {red.name}", bugs=bugs)
+                return Outcome(mr["id"], "failed", detail=f"gate {red.name}{blocked(sent)}",
+                               bugs=bugs)  # fmt: skip
             landing = self.land([(mr, commit)], base)
             if landing.target_moved:
                 continue  # the target moved under us (a push from outside): do it again
