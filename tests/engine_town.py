@@ -87,7 +87,7 @@ def quick_rig(town_factory: Callable[..., TownRunner], tmp_path: Path,
     runner = town_factory()
     source = make_source_repo(tmp_path / "src", runner.env, kind="script")
     runner.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
-              "--gate", "test=true")  # fmt: skip
+              "--gate", "test=true", "--no-gate-check")  # fmt: skip
     town = engine_town(runner, monkeypatch)
     yield runner, town
     town.close()

@@ -192,7 +192,8 @@ def town(town_factory: Callable[..., TownRunner]) -> TownRunner:
 def rig_town(town: TownRunner, tmp_path: Path) -> TownRunner:
     """A town with one rig `demo` (prefix `dm`, sim runtime) cloned from a repo with tests."""
     source = make_source_repo(tmp_path / "source", town.env)
-    town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim")
+    town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     return town
 
 

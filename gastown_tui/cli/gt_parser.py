@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rig_add.add_argument("--gate-timeout", action="append", default=[], metavar="NAME=SECONDS")
     rig_add.add_argument("--runtime", choices=["claude", "builtin", "sim"])
+    rig_add.add_argument("--no-gate-check", action="store_true",
+                         help="do not run the gates once on the default branch")  # fmt: skip
     rig.add("list", "gt_town_commands:cmd_rig_list", "list rigs")
     rig_remove = rig.add("remove", "gt_town_commands:cmd_rig_remove", "remove a rig")
     rig_remove.add_argument("name")

@@ -10,6 +10,7 @@ from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.read_model.town_status import town_status
 from gastown_tui.town.setup import rigs as rig_ops
+from gastown_tui.town.setup.gate_check import check_gates, check_line
 from gastown_tui.town.setup.install import install_town
 from gastown_tui.town.setup.town_sessions import bring_up
 from gastown_tui.town.supervision.daemon_loop import run_daemon
@@ -32,8 +33,9 @@ def cmd_rig_add(ctx: GtContext) -> None:
     settings = rig_ops.add_rig(ctx.town, args.name, args.source, prefix=args.prefix, gates=gates,
                                runtime=args.runtime, actor=ctx.actor)  # fmt: skip
     summary = rig_ops.rig_summary(settings)
+    checks = [] if args.no_gate_check else check_gates(ctx.town, settings)
     if ctx.json:
-        ctx.emit_json(summary)
+        ctx.emit_json({**summary, "gate_check": [check.as_json() for check in checks]})
         return
     ctx.say(f"added rig {settings.name} (prefix {settings.prefix}, branch "
             f"{visible(settings.default_branch)}, runtime {settings.runtime})")  # fmt: skip
@@ -41,6 +43,10 @@ def cmd_rig_add(ctx: GtContext) -> None:
         ctx.say(f"  gate {gate.name}: {visible(gate.command)} (timeout {gate.timeout}s)")
     if not settings.gates:
         ctx.say("  no gates detected: add one with --gate test=CMD")
+    if checks:
+        ctx.say(f"tried once on {visible(settings.default_branch)}:")
+    for check in checks:
+        ctx.say(f"  {visible(check_line(check))}")
 
 
 def cmd_rig_list(ctx: GtContext) -> None:

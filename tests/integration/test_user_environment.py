@@ -52,7 +52,7 @@ def test_a_rig_needing_the_users_python_lands_and_sessions_see_the_users_python3
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "start"]):
         git_quiet(source, *args, env=runner.env)
     runner.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
-              "--gate", "test=python3 -m unittest -q")  # fmt: skip
+              "--gate", "test=python3 -m unittest -q", "--no-gate-check")  # fmt: skip
     probe = tmp_path / "probe.txt"
     script = (f"{{ command -v python3; command -v gt; command -v bd; echo \"$PATH\"; "
               f"echo \"venv=${{VIRTUAL_ENV-unset}}\"; bd --version; }} > {probe}.tmp 2>&1; "
