@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine_town import commit_branch, engine_town, file_merge_request, record
+from refinery_town import commit_branch, file_merge_request, in_process_town, record
 from town_fixtures import TownRunner, create_bead
 
 from gastown_tui.town.demo.demo_town import DEMO_GATES, make_sample_repository
@@ -36,7 +36,7 @@ def test_a_broken_demo_change_goes_red_and_a_sound_one_lands(
     runner = town_factory()
     python_bin = fresh_machine_python(tmp_path / "fresh-bin")
     environ = {**runner.env, "PATH": f"{python_bin}{os.pathsep}/usr/bin{os.pathsep}/bin"}
-    town = engine_town(runner, monkeypatch, environ)
+    town = in_process_town(runner, monkeypatch, environ)
     try:
         source = make_sample_repository(tmp_path / "demo-app", "overseer")
         add_rig(town, "demo-app", str(source), prefix="app", gates=DEMO_GATES, runtime="sim",

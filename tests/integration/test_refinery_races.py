@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_town import file_merge_request, main_head, queued_mr, quick_rig, record, set_gate
+from refinery_town import file_merge_request, main_head, queued_mr, quick_rig, record, set_gate
 from town_fixtures import TownRunner
 
 from gastown_tui.town.refinery import merge_requests

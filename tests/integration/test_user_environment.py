@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine_town import engine_town, git_quiet
+from refinery_town import git_quiet, in_process_town
 from town_fixtures import TownRunner, create_bead, eventually
 
 from gastown_tui.core.rig_settings import parse_rig_settings, rig_toml_text
@@ -65,7 +65,7 @@ def test_a_rig_needing_the_users_python_lands_and_sessions_see_the_users_python3
     # The user's PATH does not hold gt's venv; they activated it once (VIRTUAL_ENV) to run gt.
     environ = {**runner.env, "PATH": f"{user_bin}{os.pathsep}/usr/bin{os.pathsep}/bin",
                "VIRTUAL_ENV": sys.prefix}  # fmt: skip
-    town = engine_town(runner, monkeypatch, environ)
+    town = in_process_town(runner, monkeypatch, environ)
     try:
         work, look = create_bead(runner, "Use the user's module"), create_bead(runner, "Look")
         # A sim worker: it calls `gt` and `bd` by name, so it only gets through `.runtime/bin`.

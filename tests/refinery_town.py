@@ -1,7 +1,8 @@
-"""Driving the engine in-process against a town made by `town_fixtures` (real tmux, git, SQLite).
+"""Refinery tests in-process against a town made by `town_fixtures` (real tmux, git, SQLite):
+merge requests filed straight from a branch (no polecat needed), a rig with a one-line gate.
 
 The CLI-based `TownRunner` sets each subprocess's environment; in-process, libtmux and git read
-this process's, so `engine_town` copies what they need (the tmux directory, HOME, the git
+this process's, so `in_process_town` copies what they need (the tmux directory, HOME, the git
 identity) into `os.environ` for the test, and opens a `Town` with the runner's environment (or
 the one given) as the user's.
 """
@@ -25,7 +26,7 @@ from gastown_tui.town.town_paths import TownPaths
 _PROCESS_KEYS = ("TMUX_TMPDIR", "HOME", "GIT_CONFIG_NOSYSTEM", "GT_PROFILE", "PYTHONUTF8")
 
 
-def engine_town(runner: TownRunner, monkeypatch: pytest.MonkeyPatch,
+def in_process_town(runner: TownRunner, monkeypatch: pytest.MonkeyPatch,
                 environ: dict[str, str] | None = None) -> Town:  # fmt: skip
     for key, value in runner.env.items():
         if key in _PROCESS_KEYS or key.startswith("GIT_"):
@@ -88,7 +89,7 @@ def quick_rig(town_factory: Callable[..., TownRunner], tmp_path: Path,
     source = make_source_repo(tmp_path / "src", runner.env, kind="script")
     runner.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
               "--gate", "test=true", "--no-gate-check")  # fmt: skip
-    town = engine_town(runner, monkeypatch)
+    town = in_process_town(runner, monkeypatch)
     yield runner, town
     town.close()
 
