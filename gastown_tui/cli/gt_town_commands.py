@@ -33,8 +33,9 @@ def cmd_rig_add(ctx: GtContext) -> None:
     settings = rig_ops.add_rig(ctx.town, args.name, args.source, prefix=args.prefix, gates=gates,
                                runtime=args.runtime, actor=ctx.actor)  # fmt: skip
     summary = rig_ops.rig_summary(settings)
-    checks = [] if args.no_gate_check else check_gates(ctx.town, settings)
+    run_checks = bool(settings.gates) and not args.no_gate_check
     if ctx.json:
+        checks = check_gates(ctx.town, settings) if run_checks else []
         ctx.emit_json({**summary, "gate_check": [check.as_json() for check in checks]})
         return
     ctx.say(f"added rig {settings.name} (prefix {settings.prefix}, branch "
@@ -43,10 +44,11 @@ def cmd_rig_add(ctx: GtContext) -> None:
         ctx.say(f"  gate {gate.name}: {visible(gate.command)} (timeout {gate.timeout}s)")
     if not settings.gates:
         ctx.say("  no gates detected: add one with --gate test=CMD")
-    if checks:
-        ctx.say(f"tried once on {visible(settings.default_branch)}:")
-    for check in checks:
-        ctx.say(f"  {visible(check_line(check))}")
+    if run_checks:
+        ctx.say(f"trying each gate once on {visible(settings.default_branch)} "
+                "(--no-gate-check skips this):")  # fmt: skip
+        for check in check_gates(ctx.town, settings):
+            ctx.say(f"  {visible(check_line(check))}")
 
 
 def cmd_rig_list(ctx: GtContext) -> None:

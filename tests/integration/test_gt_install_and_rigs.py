@@ -206,7 +206,8 @@ def test_rig_names_and_prefixes_are_per_rig_and_polecat_names_repeat_across_rigs
     clash = town.gt("rig", "add", "second", str(source), "--prefix", "dm-x", check=False)
     refused(clash, "would share session names with rig 'demo'")
     assert not (town.root / "rigs" / "second").exists()
-    town.gt("rig", "add", "second", str(source), "--prefix", "dmx", "--runtime", "sim")
+    town.gt("rig", "add", "second", str(source), "--prefix", "dmx", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     first = town.gt("polecat", "spawn", "demo", "--json").json()
     second = town.gt("polecat", "spawn", "second", "--json").json()
     assert first["id"] == "dm-agent-nux" and second["id"] == "dmx-agent-nux"
@@ -220,7 +221,8 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     town = rig_town
     # A second rig whose prefix starts like the first's: its sessions are not demo's.
     other = make_source_repo(tmp_path / "other", town.env, kind="script")
-    town.gt("rig", "add", "other", str(other), "--prefix", "dmx", "--runtime", "sim")
+    town.gt("rig", "add", "other", str(other), "--prefix", "dmx", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     for rig in ("demo", "other"):
         bead = town.bd("create", f"Busy in {rig}", "--rig", rig, "--json").json()["id"]
         town.gt("sling", bead, rig, "--var", "sim.mode=hang")
@@ -252,7 +254,8 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     assert stopped == ["dmx-nux"] and town.sessions() == []
     assert not (town.root / "rigs" / "other").exists()
     # Adding a removed rig back reopens the same rig bead.
-    again = town.gt("rig", "add", "demo", str(other), "--prefix", "dm", "--json").json()
+    again = town.gt("rig", "add", "demo", str(other), "--prefix", "dm", "--json",
+                    "--no-gate-check").json()  # fmt: skip
     assert again["default_branch"] == "main"
     record = town.bead("hq-rig-demo")
     assert record["status"] == "open" and "closed_at" not in record
