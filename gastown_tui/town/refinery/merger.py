@@ -269,7 +269,9 @@ class Refinery:
               + "".join(traceback.format_exception(error)), flush=True)  # fmt: skip
         with contextlib.suppress(GitError, TownError):
             reset_to(self.worktree, self.target_head())
-        commit = landed_commit(self.repository, self.target, mr["id"])
+        commit = None
+        with contextlib.suppress(GitError):
+            commit = landed_commit(self.repository, self.target, mr["id"])
         if commit is not None and self.finish_merged(mr, commit, f"after an error: {text}"):
             return Outcome(mr["id"], "merged", commit, detail=text)
         if queue_states.mark_failed(self.town, self.actor, self.rig.name, mr["id"], text):
