@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rig_add.add_argument("--gate-timeout", action="append", default=[], metavar="NAME=SECONDS")
     rig_add.add_argument("--runtime", choices=["claude", "builtin", "sim"])
+    rig_add.add_argument("--no-gate-check", action="store_true",
+                         help="do not run the gates once on the default branch")  # fmt: skip
     rig.add("list", "gt_town_commands:cmd_rig_list", "list rigs")
     rig_remove = rig.add("remove", "gt_town_commands:cmd_rig_remove", "remove a rig")
     rig_remove.add_argument("name")
@@ -226,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "refuse a merge request; its bead becomes open work again")  # fmt: skip
     mq_reject.add_argument("mr")
     mq_reject.add_argument("--reason", default="rejected by the operator")
+    mq_resume = mq.add("resume", "gt_refinery_commands:cmd_mq_resume",
+                       "restart a rig's queue paused by a gate that cannot start")  # fmt: skip
+    mq_resume.add_argument("rig")
 
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")

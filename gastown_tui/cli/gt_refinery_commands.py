@@ -1,4 +1,4 @@
-"""`gt refinery run` and `gt mq list|status|retry|reject`."""
+"""`gt refinery run` and `gt mq list|status|retry|reject|resume`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.refinery import merge_requests
 from gastown_tui.town.refinery.merger import Refinery
+from gastown_tui.town.refinery.queue_pause import queue_pause, resume_queue
 from gastown_tui.town.refinery.queue_runner import run_refinery
 
 
@@ -28,6 +29,11 @@ def cmd_mq_list(ctx: GtContext) -> None:
     if ctx.json:
         ctx.emit_json(rows)
         return
+    for rig in [ctx.args.rig] if ctx.args.rig else list(ctx.town.rigs()):
+        pause = queue_pause(ctx.town, rig)
+        if pause is not None:
+            ctx.say(f"rig {rig}: queue PAUSED since {pause.since}: gate {pause.gate} cannot start "
+                    f"({pause.escalation}); `gt mq resume {rig}` once it is fixed")  # fmt: skip
     for row in rows:
         metadata = rec.metadata_of(row)
         where = f"#{row['position']}" if row["position"] else ""
@@ -62,3 +68,11 @@ def cmd_mq_reject(ctx: GtContext) -> None:
         ctx.emit_json(result)
     else:
         ctx.say(f"{result['mr']}: rejected; {result['bead']} is open again")
+
+
+def cmd_mq_resume(ctx: GtContext) -> None:
+    resolved = resume_queue(ctx.town, ctx.args.rig, ctx.actor)
+    if ctx.json:
+        ctx.emit_json({"rig": ctx.args.rig, "resolved": resolved})
+    else:
+        ctx.say(f"the merge queue of {ctx.args.rig} runs again (resolved {', '.join(resolved)})")

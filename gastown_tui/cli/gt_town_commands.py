@@ -10,6 +10,7 @@ from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.read_model.town_status import town_status
 from gastown_tui.town.setup import rigs as rig_ops
+from gastown_tui.town.setup.gate_check import check_gates, check_line
 from gastown_tui.town.setup.install import install_town
 from gastown_tui.town.setup.town_sessions import bring_up
 from gastown_tui.town.supervision.daemon_loop import run_daemon
@@ -32,8 +33,10 @@ def cmd_rig_add(ctx: GtContext) -> None:
     settings = rig_ops.add_rig(ctx.town, args.name, args.source, prefix=args.prefix, gates=gates,
                                runtime=args.runtime, actor=ctx.actor)  # fmt: skip
     summary = rig_ops.rig_summary(settings)
+    run_checks = bool(settings.gates) and not args.no_gate_check
     if ctx.json:
-        ctx.emit_json(summary)
+        checks = check_gates(ctx.town, settings) if run_checks else []
+        ctx.emit_json({**summary, "gate_check": [check.as_json() for check in checks]})
         return
     ctx.say(f"added rig {settings.name} (prefix {settings.prefix}, branch "
             f"{visible(settings.default_branch)}, runtime {settings.runtime})")  # fmt: skip
@@ -41,6 +44,11 @@ def cmd_rig_add(ctx: GtContext) -> None:
         ctx.say(f"  gate {gate.name}: {visible(gate.command)} (timeout {gate.timeout}s)")
     if not settings.gates:
         ctx.say("  no gates detected: add one with --gate test=CMD")
+    if run_checks:
+        ctx.say(f"trying each gate once on {visible(settings.default_branch)} "
+                "(--no-gate-check skips this):")  # fmt: skip
+        for check in check_gates(ctx.town, settings):
+            ctx.say(f"  {visible(check_line(check))}")
 
 
 def cmd_rig_list(ctx: GtContext) -> None:

@@ -28,6 +28,7 @@ class Thresholds:
     escalation_stale: float
     max_respawns: int = 3
     max_reescalations: int = 2
+    max_reworks: int = 3  # REWORK_REQUESTs per bead; the next one blocks it for a human
 
 
 PROFILES: dict[str, Thresholds] = {

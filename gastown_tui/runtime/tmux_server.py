@@ -80,8 +80,13 @@ class TmuxServer:
         command: Sequence[str],
         *,
         keep_dead_pane: bool = True,
+        base_environment: Mapping[str, str] | None = None,
     ) -> None:
-        """Start `command` (argv, run without a shell) in a detached session `name`."""
+        """Start `command` (argv, run without a shell) in a detached session `name`.
+
+        The tmux client runs with `base_environment` (default: this process's): a server it
+        starts takes that as its global environment, under every session's `-e` values.
+        """
         args = ["new-session", "-d", "-s", name, "-c", cwd, "-x", "200", "-y", "50"]
         for key, value in environment.items():
             args += ["-e", f"{key}={value}"]
@@ -90,7 +95,7 @@ class TmuxServer:
         binary = shutil.which("tmux")
         if binary is None:
             raise TmuxError(TMUX_MISSING)
-        client_env = dict(os.environ)
+        client_env = dict(os.environ if base_environment is None else base_environment)
         if "PATH" in environment:
             client_env["PATH"] = environment["PATH"]
         done = subprocess.run(

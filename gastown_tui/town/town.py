@@ -21,6 +21,7 @@ from gastown_tui.core.town_settings import (
     parse_town_settings,
 )
 from gastown_tui.runtime.tmux_server import TmuxServer
+from gastown_tui.runtime.user_environment import ensure_command_links, user_environment
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.projection import ProgressCallback
 from gastown_tui.store.store_paths import StorePaths
@@ -124,17 +125,34 @@ class Town:
         prefix = id_prefix(str(record.get("id", "")))
         return next((rig for rig in rigs.values() if rig.prefix == prefix), None)
 
+    @property
+    def command_links(self) -> Path:
+        """`.runtime/bin/`: `gt` and `bd`, the one directory a session gets in front of PATH."""
+        return self.paths.runtime / "bin"
+
+    def user_environment(self) -> dict[str, str]:
+        """The user's environment (`environ`, as at `gt up`/`gt sling`) with `gt` and `bd` in
+        front of PATH and nothing of gt's own venv (DESIGN §5)."""
+        ensure_command_links(self.command_links)
+        return user_environment(self.environ, self.command_links)
+
+    def gate_environment(self) -> dict[str, str]:
+        """What a rig's gates run with: the user's environment as from their own shell,
+        without the town's session identity (GT_*, BD_*, BEADS_*, TMUX, TMUX_PANE), so a rig's
+        tests never write to this town's store or talk to its tmux server."""
+        return {key: value for key, value in self.user_environment().items()
+                if not key.startswith(_SESSION_PREFIXES) and key not in _SESSION_KEYS}  # fmt: skip
+
     def session_environment(self, role: str, actor: str, rig: str | None) -> dict[str, str]:
-        """What every session of this town starts with (DESIGN §5), passed by `new-session -e`."""
-        bin_dir = str(Path(sys.executable).parent)
-        path = self.environ.get("PATH", "")
+        """What every session of this town starts with (DESIGN §5), passed by `new-session -e`
+        over the user's environment (`user_environment`, the tmux client's)."""
         environment = {
             "GT_TOWN": str(self.paths.root),
             "GT_ROLE": role,
             "BD_ACTOR": actor,
             "BEADS_DIR": str(self.paths.beads),
             "GT_TMUX_SOCKET": self.tmux.socket,
-            "PATH": f"{bin_dir}{os.pathsep}{path}" if path else bin_dir,
+            "PATH": self.user_environment()["PATH"],
         }
         if rig:
             environment["GT_RIG"] = rig
@@ -142,6 +160,10 @@ class Town:
             if self.environ.get(key):
                 environment[key] = self.environ[key]
         return environment
+
+
+_SESSION_PREFIXES = ("GT_", "BD_", "BEADS_")
+_SESSION_KEYS = ("TMUX", "TMUX_PANE")
 
 
 def _warn(message: str) -> None:

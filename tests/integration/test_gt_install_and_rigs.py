@@ -128,7 +128,7 @@ def test_rig_add_clones_bare_detects_gates_and_records_a_rig_bead(
     expected = {"maker": ("make test", "trunk"), "pyproj": ("python3 -m pytest -q", "main"),
                 "shell": ("sh test.sh", "main"), "bare": (None, "main")}  # fmt: skip
     for name, source in sources.items():
-        added = town.gt("rig", "add", name, str(source), "--json").json()
+        added = town.gt("rig", "add", name, str(source), "--json", "--no-gate-check").json()
         command, branch = expected[name]
         assert added["name"] == name and added["prefix"] == name
         assert added["default_branch"] == branch and added["runtime"] == "claude"
@@ -154,8 +154,9 @@ def test_rig_add_clones_bare_detects_gates_and_records_a_rig_bead(
     custom = town.gt(
         "rig", "add", "custom", str(sources["maker"]), "--prefix", "cu", "--runtime", "sim",
         "--gate", "test=python3 -m pytest -x tests", "--gate-timeout", "test=60",
-        "--gate", "lint=ruff check .", "--json",
+        "--gate", "lint=ruff check .", "--json", "--no-gate-check",
     ).json()  # fmt: skip
+    assert custom.pop("gate_check") == []
     assert custom["prefix"] == "cu" and custom["runtime"] == "sim"
     assert custom["gates"] == [
         {"name": "lint", "command": "ruff check .", "timeout": 300},
@@ -205,7 +206,8 @@ def test_rig_names_and_prefixes_are_per_rig_and_polecat_names_repeat_across_rigs
     clash = town.gt("rig", "add", "second", str(source), "--prefix", "dm-x", check=False)
     refused(clash, "would share session names with rig 'demo'")
     assert not (town.root / "rigs" / "second").exists()
-    town.gt("rig", "add", "second", str(source), "--prefix", "dmx", "--runtime", "sim")
+    town.gt("rig", "add", "second", str(source), "--prefix", "dmx", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     first = town.gt("polecat", "spawn", "demo", "--json").json()
     second = town.gt("polecat", "spawn", "second", "--json").json()
     assert first["id"] == "dm-agent-nux" and second["id"] == "dmx-agent-nux"
@@ -219,7 +221,8 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     town = rig_town
     # A second rig whose prefix starts like the first's: its sessions are not demo's.
     other = make_source_repo(tmp_path / "other", town.env, kind="script")
-    town.gt("rig", "add", "other", str(other), "--prefix", "dmx", "--runtime", "sim")
+    town.gt("rig", "add", "other", str(other), "--prefix", "dmx", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     for rig in ("demo", "other"):
         bead = town.bd("create", f"Busy in {rig}", "--rig", rig, "--json").json()["id"]
         town.gt("sling", bead, rig, "--var", "sim.mode=hang")
@@ -251,7 +254,8 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     assert stopped == ["dmx-nux"] and town.sessions() == []
     assert not (town.root / "rigs" / "other").exists()
     # Adding a removed rig back reopens the same rig bead.
-    again = town.gt("rig", "add", "demo", str(other), "--prefix", "dm", "--json").json()
+    again = town.gt("rig", "add", "demo", str(other), "--prefix", "dm", "--json",
+                    "--no-gate-check").json()  # fmt: skip
     assert again["default_branch"] == "main"
     record = town.bead("hq-rig-demo")
     assert record["status"] == "open" and "closed_at" not in record

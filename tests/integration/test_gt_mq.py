@@ -59,7 +59,8 @@ def test_mq_list_orders_waiting_requests_by_score_with_positions_per_rig(
 ) -> None:
     town = rig_town
     side_source = make_source_repo(tmp_path / "side-source", town.env)
-    town.gt("rig", "add", "side", str(side_source), "--prefix", "sd", "--runtime", "sim")
+    town.gt("rig", "add", "side", str(side_source), "--prefix", "sd", "--runtime", "sim",
+            "--no-gate-check")  # fmt: skip
     older = create_bead(town, "Older, normal priority")
     newer = create_bead(town, "Newer, normal priority")
     urgent = create_bead(town, "Newest but urgent", "-p", "0")
@@ -220,7 +221,7 @@ def test_mq_reject_is_refused_while_the_request_is_being_tested(
     gate = (f"touch {started}; while [ ! -e {release} ]; do sleep 0.05; done; "
             "python3 -m pytest -q -p no:cacheprovider")  # fmt: skip
     town.gt("rig", "add", "demo", str(source), "--prefix", "dm", "--runtime", "sim",
-            "--gate", f"test={gate}")  # fmt: skip
+            "--gate", f"test={gate}", "--no-gate-check")  # fmt: skip
     bead = create_bead(town, "Tested slowly")
     mr = sling_to_queue(town, bead)
     with refinery_process(town, "demo", "--once", "--json") as refinery:

@@ -214,9 +214,10 @@ def test_the_session_gets_its_environment_from_new_session(rig_town: TownRunner)
     assert environment["GT_ROLE"] == "polecat" and environment["GT_RIG"] == "demo"
     assert environment["BEADS_DIR"] == str(town.root / ".beads")
     assert environment["GT_TOWN"] == str(town.root) and environment["GT_BEAD"] == bead
-    import sys
-
-    assert environment["PATH"].startswith(str(Path(sys.executable).parent))
+    # The user's PATH with one directory in front: gt and bd, nothing else (DESIGN §5).
+    links = town.root / ".runtime" / "bin"
+    assert environment["PATH"] == f"{links}:{town.env['PATH']}"
+    assert sorted(p.name for p in links.iterdir()) == ["bd", "gt"]
     assert not list((town.root / "rigs").rglob("*.env"))
 
 

@@ -1,5 +1,6 @@
 """The Refinery with sim workers: merges land as one commit each, conflicts and red gates come
-back as REWORK_REQUEST, a target that fails on its own gets one bug bead and still takes work.
+back as REWORK_REQUEST (at most three times), a target that fails on its own gets one bug bead
+and still takes work.
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ def test_a_red_gate_never_reaches_main_and_the_bead_comes_back(rig_town: TownRun
     (again,) = refinery_once(town)
     assert again["result"] == "failed" and main_log(town) == before
     assert town.bead(bead)["metadata"]["attempt"] == 3
+    # Bounded like respawns (DESIGN §6): the fourth attempt fails too, and its REWORK (the
+    # fourth) is refused: the bead is blocked for a human with a HIGH escalation.
+    eventually(lambda: queued(town, bead), what="the third attempt's MR")
+    assert refinery_once(town)[0]["result"] == "failed"
+    eventually(lambda: queued(town, bead), what="the fourth attempt's MR")
+    (last,) = refinery_once(town)
+    assert last["result"] == "failed" and "rework limit" in last["detail"]
+    record = town.bead(bead)
+    assert record["status"] == "blocked" and "gt:needs-human" in record["labels"]
+    assert record["metadata"]["attempt"] == 4 and record["metadata"]["reworks"] == 3
+    assert len(mr_of(town, bead)) == 4 and main_log(town) == before
+    (escalation,) = town.bd("list", "-t", "escalation", "--json").json()
+    assert escalation["metadata"]["severity"] == "HIGH" and escalation["metadata"]["issue"] == bead
+    assert "sim broke the tests" in escalation["metadata"]["details"]
+    assert len(messages(town, "demo/polecats/nux", "REWORK_REQUEST")) == 3
 
 
 def test_a_conflict_comes_back_and_lands_on_the_second_attempt(rig_town: TownRunner) -> None:

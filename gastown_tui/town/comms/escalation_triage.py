@@ -111,7 +111,8 @@ def raise_escalation(
         run_route(tx, town, route, help_fields(escalation_id, higher, agent, issue, problem, tried),
                   issue=issue, ts=ts, log_text=f"raised from {severity}: {problem}",
                   subject=f"HELP [{higher}] (was {severity}, {why}): {first_line(problem)}",
-                  body=help_body(escalation_id, higher, problem, tried))  # fmt: skip
+                  body=help_body(escalation_id, higher, problem, tried,
+                                 str(metadata.get("details") or "")))  # fmt: skip
     return stored_escalation(town, escalation_id)
 
 

@@ -81,10 +81,14 @@ def create_escalation(
     *,
     agent: str | None = None,
     decision_needed: bool = False,
+    details: str = "",
+    extra_metadata: dict[str, Any] | None = None,
 ) -> str:
     """Raise an escalation inside `tx` (the bead, its event, its route); returns its id.
 
     The actor of `tx` is the source; `agent` (default: the same) is who needs the help.
+    `details` (a failing output, say) goes into the HELP mail's body and `metadata.details`;
+    `extra_metadata` lets the engine mark what the escalation stands for (a paused queue).
     Refuses (TownError) a bad severity, an empty text or an `issue` that is not a bead.
     """
     try:
@@ -108,6 +112,9 @@ def create_escalation(
     rig = _rig_of(town, target, agent)
     if rig:
         metadata["rig"] = rig
+    if details:
+        metadata["details"] = details
+    metadata.update(extra_metadata or {})
     record = {
         "id": escalation, "title": text, "status": "open", "priority": PRIORITY_OF[severity],
         "issue_type": ESCALATION_TYPE, "created_at": ts, "created_by": tx.actor,
@@ -123,7 +130,7 @@ def create_escalation(
     fields = help_fields(escalation, severity, agent, issue, text, tried)
     run_route(tx, town, route, fields, issue=issue, ts=ts, log_text=text,
               subject=f"HELP [{severity}]: {first_line(text)}",
-              body=help_body(escalation, severity, text, tried))  # fmt: skip
+              body=help_body(escalation, severity, text, tried, details))  # fmt: skip
     return escalation
 
 
@@ -252,5 +259,6 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def help_body(escalation: str, severity: str, text: str, tried: str) -> str:
-    return f"{text}\n\nTried: {tried or NOTHING_TRIED}\nEscalation: {escalation} ({severity})"
+def help_body(escalation: str, severity: str, text: str, tried: str, details: str = "") -> str:
+    body = f"{text}\n\nTried: {tried or NOTHING_TRIED}\nEscalation: {escalation} ({severity})"
+    return f"{body}\n\n{details}" if details else body

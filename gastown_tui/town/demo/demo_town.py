@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gastown_tui.core import events as ev
+from gastown_tui.core.rig_settings import Gate
 from gastown_tui.runtime.git_repo import commit_paths, init_repository
 from gastown_tui.town.setup import rigs
 from gastown_tui.town.setup.install import install_town
@@ -19,13 +20,23 @@ from gastown_tui.town.town_git import commit_identity
 from gastown_tui.town.work.sling import sling
 
 SAMPLE_FILES = {
-    "README.md": "# demo-app\n\nA tiny project for the Gas Town demo.\n",
+    "README.md": (
+        "# demo-app\n\nA tiny project for the Gas Town demo.\n\n"
+        "Run its tests with `python3 -m unittest`.\n"
+    ),
     "greeting.py": 'def greet(name: str) -> str:\n    return f"Hello, {name}!"\n',
+    # unittest, not pytest: the gate must run on a fresh machine's python3, which has no pytest.
     "test_greeting.py": (
-        "from greeting import greet\n\n\ndef test_greet():\n"
-        '    assert greet("town") == "Hello, town!"\n'
+        "import unittest\n\nfrom greeting import greet\n\n\n"
+        "class GreetTest(unittest.TestCase):\n"
+        "    def test_greets_by_name(self):\n"
+        '        self.assertEqual(greet("town"), "Hello, town!")\n\n'
+        "    def test_keeps_the_name_as_given(self):\n"
+        '        self.assertEqual(greet("Rig 7"), "Hello, Rig 7!")\n'
     ),
 }
+# The demo rig's gate: its real tests, with the standard library alone.
+DEMO_GATES = {"test": Gate("test", "python3 -m unittest -q", 120)}
 
 DEMO_BEADS = (
     ("Add a farewell() next to greet()", 1),
@@ -63,8 +74,8 @@ def build_demo_town(directory: Path, step_delay: float, actor: str = "overseer")
     source = make_sample_repository(directory / "demo-app", actor)
     town = Town.find(directory / "town")
     try:
-        rigs.add_rig(town, "demo-app", str(source), prefix="app", gates={}, runtime="sim",
-                     actor=actor)  # fmt: skip
+        rigs.add_rig(town, "demo-app", str(source), prefix="app", gates=DEMO_GATES,
+                     runtime="sim", actor=actor)  # fmt: skip
         created: list[str] = []
         with town.store.transaction(actor) as tx:
             for title, priority in DEMO_BEADS:

@@ -9,22 +9,32 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
-from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult
-from gastown_tui.town.refinery.git_steps import ensure_worktree, move_target, reset_to
-from gastown_tui.town.refinery.merger import Outcome, Refinery
+from gastown_tui.town.refinery.git_steps import ensure_worktree, reset_to
+from gastown_tui.town.refinery.merger import Outcome, Refinery, blocked
+from gastown_tui.town.refinery.queue_pause import GateCannotStart
 from gastown_tui.town.refinery.rework import send_back
 
 
 def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    base = refinery.target_head()
     stack: list[tuple[rec.Record, str]] = []
+    try:
+        return _stack_and_land(refinery, requests, outcomes, stack)
+    except GateCannotStart as stop:  # no verdict on any of them: back to the queue, paused
+        return outcomes + refinery.pause([mr for mr, _ in stack], stop)
+
+
+def _stack_and_land(refinery: Refinery, requests: list[rec.Record], outcomes: list[Outcome],
+                    stack: list[tuple[rec.Record, str]]) -> list[Outcome]:  # fmt: skip
+    base = refinery.target_head()
     tip = base
     for mr in requests:
-        refinery.claim(mr)
+        moved_on = refinery.claim(mr)
+        if moved_on is not None:
+            outcomes.append(Outcome(mr["id"], "skipped", detail=f"it is {moved_on}"))
+            continue
         commit = refinery.squash_onto(mr, tip)
         if isinstance(commit, Outcome):
             outcomes.append(commit)
@@ -43,24 +53,32 @@ def process_batch(refinery: Refinery, requests: list[rec.Record]) -> list[Outcom
         bugs += more
         if red is not None:
             good, culprit_result = _bisect(refinery, stack, base, red)
+    landed = 0
     if good:
-        last = stack[good - 1][1]
-        if not move_target(refinery.repository, refinery.target, last, base):
-            _requeue(refinery, [mr for mr, _ in stack])  # the target moved: stack again
+        landing = refinery.land(stack[:good], base, f"landed in a batch of {len(stack)}")
+        if landing.target_moved:
+            refinery.requeue([mr for mr, _ in stack])  # the target moved: stack again
             return outcomes
-        fault_point("refinery.after_land")
-        refinery.push_to_source(last)
-        for mr, commit in stack[:good]:
-            refinery.finish_merged(mr, commit, f"landed in a batch of {len(stack)}")
+        landed = landing.landed
+        if landing.tip is not None:
+            refinery.push_to_source(landing.tip)
+        for mr, commit in stack[:landed]:
             outcomes.append(Outcome(mr["id"], "merged", commit, bugs=bugs))
+    reset_to(refinery.worktree, refinery.target_head())
+    if landed < good:
+        # An MR of the green prefix was rejected or superseded while the stack was tested: the
+        # commits after it were built on it, so they are stacked again.
+        refinery.requeue([mr for mr, _ in stack[landed:]])
+        return outcomes
     if good < len(stack):
         culprit = stack[good][0]
         assert culprit_result is not None
-        reset_to(refinery.worktree, refinery.target_head())
-        send_back(refinery.town, culprit["id"], "gate", gate=culprit_result.name,
-                  details=culprit_result.output, actor=refinery.actor)  # fmt: skip
-        outcomes.append(Outcome(culprit["id"], "failed", detail=f"gate {culprit_result.name}"))
-        _requeue(refinery, [mr for mr, _ in stack[good + 1 :]])
+        sent = send_back(refinery.town, culprit["id"], "gate", gate=culprit_result.name,
+                         details=culprit_result.output, actor=refinery.actor)  # fmt: skip
+        if sent is not None:
+            detail = f"gate {culprit_result.name}{blocked(sent)}"
+            outcomes.append(Outcome(culprit["id"], "failed", detail=detail))
+        refinery.requeue([mr for mr, _ in stack[good + 1 :]])
     return outcomes
 
 
@@ -101,11 +119,3 @@ def _speculate(refinery: Refinery,
     red_sizes = sorted(size for size, result in results.items() if result is not None)
     first_red = red_sizes[0]
     return first_red - 1, results[first_red]
-
-
-def _requeue(refinery: Refinery, requests: list[rec.Record]) -> None:
-    if not requests:
-        return
-    with refinery.town.store.transaction(refinery.actor) as tx:
-        for mr in requests:
-            tx.emit("update", mr["id"], {"metadata": {"state": mq.QUEUED, "claimed_at": None}})

@@ -9,28 +9,28 @@ failing line), and the branch lands. `recover` settles what a crash left behind.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
-from gastown_tui.runtime.fault_seams import fault_point
 from gastown_tui.runtime.gate_runner import GateResult, kill_leftovers, run_gate
 from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.town.comms.mail import send_mail
+from gastown_tui.town.refinery import queue_states
 from gastown_tui.town.refinery.git_steps import (
     ensure_worktree,
     landed_commit,
-    move_target,
     reset_to,
     squash,
 )
-from gastown_tui.town.refinery.rework import send_back
+from gastown_tui.town.refinery.queue_pause import GateCannotStart, pause_queue
+from gastown_tui.town.refinery.rework import SentBack, send_back
 from gastown_tui.town.refinery.target_failures import file_target_failure
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.work_sessions import ensure_repository
@@ -45,6 +45,11 @@ class Outcome:
     bugs: list[str] = field(default_factory=list)
 
 
+def blocked(sent: SentBack) -> str:
+    """The note an outcome gets when the rework limit blocked the bead instead."""
+    return f"; rework limit: blocked ({sent.escalation})" if sent.escalation else ""
+
+
 class Refinery:
     """The merge queue processor of one rig."""
 
@@ -56,6 +61,7 @@ class Refinery:
         self.worktree = town.paths.refinery(self.rig.name)
         self.gate_record = town.paths.runtime / "refinery" / f"{self.rig.name}.gates.json"
         self._results: dict[tuple[str, str], GateResult] = {}
+        self.gate_environment = town.gate_environment()  # the user's, never gt's venv
 
     @property
     def target(self) -> str:
@@ -89,13 +95,11 @@ class Refinery:
         for mr in self.requests(states=(mq.TESTING,)):
             commit = landed_commit(self.repository, self.target, mr["id"])
             if commit is not None:
-                self.finish_merged(mr, commit, "recovered: already on the target")
-                merged.append(mr["id"])
+                if self.finish_merged(mr, commit, "recovered: already on the target"):
+                    merged.append(mr["id"])
             else:
-                with self.town.store.transaction(self.actor) as tx:
-                    tx.emit("update", mr["id"], {"metadata": {"state": mq.QUEUED,
-                                                              "claimed_at": None}})  # fmt: skip
-                requeued.append(mr["id"])
+                requeued += queue_states.requeue(self.town, [mr["id"]], self.actor)
+        self.push_to_source(self.target_head())  # a crash may have come between land and push
         return {"killed_gates": killed, "merged": merged, "requeued": requeued}
 
     def requests(self, states: tuple[str, ...] = (mq.QUEUED,)) -> list[rec.Record]:
@@ -106,15 +110,9 @@ class Refinery:
                 and mq.state_of(mr) in states]  # fmt: skip
         return mq.in_score_order(mine)
 
-    def claim(self, mr: rec.Record) -> None:
-        metadata = rec.metadata_of(mr)
-        with self.town.store.transaction(self.actor) as tx:
-            ts = tx.stamp()
-            tx.emit("update", mr["id"], {"metadata": {"state": mq.TESTING, "claimed_at": ts}}, ts)
-            tx.emit("merge_started", mr["id"], {
-                "mr": mr["id"], "bead": metadata.get("source_issue"),
-                "agent": metadata.get("worker"), "attempt": metadata.get("attempt"),
-            })  # fmt: skip
+    def claim(self, mr: rec.Record) -> str | None:
+        """Take a `queued` MR; None when taken, else the state it has moved on to."""
+        return queue_states.claim(self.town, mr["id"], self.actor)
 
     def message_for(self, mr: rec.Record) -> str:
         metadata = rec.metadata_of(mr)
@@ -139,19 +137,26 @@ class Refinery:
         """Every gate on `commit`. Returns the first red gate that is the change's fault, if
         any, and the bug beads filed for gates that `base` (the target) fails on its own.
         Results are remembered per commit, so the target's check after a red gate reuses the
-        run that landed it; `fresh` runs again regardless (the retry of a red tip)."""
+        run that landed it; `fresh` runs again regardless (the retry of a red tip).
+
+        A gate that gives no verdict (it cannot start, or runs out of time) is the change's
+        fault only when the target passes it; otherwise GateCannotStart: the queue pauses.
+        A gate that fails on the change while the target cannot even run it is the change's
+        fault too: no bug bead, the change goes back."""
         bugs: list[str] = []
         for gate in self.rig.gates:
             key = (commit, gate.name)
             if fresh or key not in self._results:
                 reset_to(self.worktree, commit)
-                self._results[key] = run_gate(gate.name, gate.command, self.worktree,
-                                              gate.timeout, self.gate_record)  # fmt: skip
+                self._results[key] = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
+                                              self.gate_record, self.gate_environment)  # fmt: skip
             result = self._results[key]
             if result.passed:
                 continue
             on_target = self.gate_on(base, gate.name)
-            if on_target is not None and not on_target.passed:
+            if result.inconclusive and (on_target is None or not on_target.passed):
+                raise GateCannotStart(gate, result, on_target)
+            if on_target is not None and not on_target.passed and not on_target.inconclusive:
                 bugs.append(file_target_failure(self.town, self.rig.name, self.target, gate.name,
                                                 on_target.output, self.actor))  # fmt: skip
                 continue
@@ -165,8 +170,8 @@ class Refinery:
             if gate is None:
                 return None
             reset_to(self.worktree, commit)
-            self._results[key] = run_gate(gate.name, gate.command, self.worktree,
-                                          gate.timeout, self.gate_record)  # fmt: skip
+            self._results[key] = run_gate(gate.name, gate.command, self.worktree, gate.timeout,
+                                          self.gate_record, self.gate_environment)  # fmt: skip
         return self._results[key]
 
     def probe(self, commit: str, slot: int) -> GateResult | None:
@@ -177,7 +182,9 @@ class Refinery:
         ensure_worktree(self.repository, worktree, commit)
         reset_to(worktree, commit)
         for gate in self.rig.gates:
-            result = run_gate(gate.name, gate.command, worktree, gate.timeout, record)
+            result = run_gate(
+                gate.name, gate.command, worktree, gate.timeout, record, self.gate_environment
+            )
             if not result.passed:
                 return result
         return None
@@ -197,32 +204,82 @@ class Refinery:
                       actor=self.actor)  # fmt: skip
             return Outcome(mr["id"], "conflict", detail=", ".join(squashed.conflicts))
         if squashed.commit is None:
-            self.finish_merged(mr, base, "nothing new: the branch is already on the target")
+            if not self.finish_merged(mr, base, "nothing new: the branch is already on the target"):
+                return Outcome(mr["id"], "skipped", detail="it moved on while it was tested")
             return Outcome(mr["id"], "merged", base, "already on the target")
         return squashed.commit
 
     def process(self, mr: rec.Record) -> Outcome:
         """Take one MR from `queued` to merged or sent back."""
-        self.claim(mr)
+        moved_on = self.claim(mr)
+        if moved_on is not None:
+            return Outcome(mr["id"], "skipped", detail=f"it is {moved_on}")
         while True:
             base = self.target_head()
             commit = self.squash_onto(mr, base)
             if isinstance(commit, Outcome):
                 return commit
-            red, bugs = self.run_gates(commit, base)
+            try:
+                red, bugs = self.run_gates(commit, base)
+            except GateCannotStart as stop:
+                return self.pause([mr], stop)[0]
             if red is not None:
                 reset_to(self.worktree, base)
-                send_back(self.town, mr["id"], "gate", gate=red.name, details=red.output,
-                          actor=self.actor)  # fmt: skip
-                return Outcome(mr["id"], "failed", detail=f"gate {red.name}", bugs=bugs)
-            if not move_target(self.repository, self.target, commit, base):
+                sent = send_back(self.town, mr["id"], "gate", gate=red.name, details=red.output,
+                                 actor=self.actor)  # fmt: skip
+                if sent is None:
+                    return Outcome(mr["id"], "skipped", detail="it moved on while it was tested")
+                return Outcome(mr["id"], "failed", detail=f"gate {red.name}{blocked(sent)}",
+                               bugs=bugs)  # fmt: skip
+            landing = self.land([(mr, commit)], base)
+            if landing.target_moved:
                 continue  # the target moved under us (a push from outside): do it again
-            fault_point("refinery.after_land")
+            if not landing.landed:
+                reset_to(self.worktree, base)
+                return Outcome(mr["id"], "skipped", detail="it moved on while it was tested")
             self.push_to_source(commit)
-            self.finish_merged(mr, commit, "")
             return Outcome(mr["id"], "merged", commit, bugs=bugs)
 
+    def pause(self, requests: list[rec.Record], stop: GateCannotStart) -> list[Outcome]:
+        """A gate gave no verdict: `requests` go back to the queue untouched, and the queue
+        pauses with one HIGH escalation (DESIGN §6)."""
+        reset_to(self.worktree, self.target_head())
+        self.requeue(requests)
+        self._results.clear()  # after the fix, every gate runs again
+        escalation = pause_queue(self.town, self.rig.name, self.target, stop,
+                                 requests[0]["id"], self.actor)  # fmt: skip
+        print(f"refinery {self.rig.name}: {stop}; the queue is paused ({escalation}): "
+              f"`gt mq resume {self.rig.name}` when it is fixed", flush=True)  # fmt: skip
+        detail = f"gate {stop.gate.name} cannot start: queue paused ({escalation})"
+        return [Outcome(mr["id"], "paused", detail=detail) for mr in requests]
+
+    def requeue(self, requests: list[rec.Record]) -> list[str]:
+        return queue_states.requeue(self.town, [mr["id"] for mr in requests], self.actor)
+
+    def land(self, stack: list[tuple[rec.Record, str]], base: str,
+             note: str = "") -> queue_states.Landing:  # fmt: skip
+        return queue_states.land(self.town, self.actor, self.rig.name, self.repository,
+                                 self.target, stack, base, note)  # fmt: skip
+
+    def fail(self, mr: rec.Record, error: BaseException) -> Outcome:
+        """An unexpected error on `mr`: it is marked `failed` with the error, the queue moves on.
+        When its commit did reach the target (the error came after landing), it is merged."""
+        text = f"{type(error).__name__}: {error}"
+        print(f"refinery {self.rig.name}: {mr['id']} failed with an unexpected error:\n"
+              + "".join(traceback.format_exception(error)), flush=True)  # fmt: skip
+        with contextlib.suppress(GitError, TownError):
+            reset_to(self.worktree, self.target_head())
+        commit = None
+        with contextlib.suppress(GitError):
+            commit = landed_commit(self.repository, self.target, mr["id"])
+        if commit is not None and self.finish_merged(mr, commit, f"after an error: {text}"):
+            return Outcome(mr["id"], "merged", commit, detail=text)
+        if queue_states.mark_failed(self.town, self.actor, self.rig.name, mr["id"], text):
+            return Outcome(mr["id"], "failed", detail=f"error: {text}")
+        return Outcome(mr["id"], "skipped", detail=f"error after it moved on: {text}")
+
     def push_to_source(self, commit: str) -> None:
+        """With `push_to_source`, send the target (at `commit`) to the rig's source too."""
         if not self.rig.push_to_source:
             return
         try:
@@ -231,29 +288,6 @@ class Refinery:
         except GitError as error:
             print(f"refinery {self.rig.name}: push to the source failed: {error}", flush=True)
 
-    def finish_merged(self, mr: rec.Record, commit: str, note: str) -> None:
-        metadata = rec.metadata_of(mr)
-        bead_id = str(metadata.get("source_issue"))
-        with self.town.store.transaction(self.actor) as tx:
-            current = tx.get(mr["id"])
-            if current is None or mq.state_of(current) == mq.MERGED:
-                return
-            ts = tx.stamp()
-            tx.emit(ev.CLOSE, mr["id"], {
-                "set": {"status": "closed", "closed_at": ts, "close_reason": "merged"},
-                "metadata": {"state": mq.MERGED, "merge_commit": commit, "merged_at": ts,
-                             **({"note": note} if note else {})},
-            }, ts)  # fmt: skip
-            bead = tx.get(bead_id)
-            if bead is not None and rec.status_of(bead) != rec.CLOSED:
-                ts = tx.stamp()
-                tx.emit(ev.CLOSE, bead_id, {"set": {"status": "closed", "closed_at": ts,
-                                                    "close_reason": f"merged in {commit[:12]}"},
-                                            "metadata": {"merge_commit": commit}}, ts)  # fmt: skip
-            tx.emit("merged", mr["id"], {
-                "mr": mr["id"], "bead": bead_id, "agent": metadata.get("worker"),
-                "attempt": metadata.get("attempt"), "merge_commit": commit,
-            })  # fmt: skip
-            send_mail(tx, f"{self.rig.name}/witness", "MERGED",
-                      {"mr": mr["id"], "issue": bead_id, "merge_commit": commit},
-                      subject=f"MERGED {bead_id}")  # fmt: skip
+    def finish_merged(self, mr: rec.Record, commit: str, note: str) -> bool:
+        return queue_states.finish_merged(self.town, self.actor, self.rig.name, mr["id"], commit,
+                                          note)  # fmt: skip

@@ -27,6 +27,12 @@ def bring_up(town: Town) -> list[str]:
         town.tmux.kill_session(session)  # the dead pane of one that crashed
         environment = town.session_environment(role, actor, rig_name)
         command = [sys.executable, "-m", "gastown_tui.cli.gt_main", *arguments]
-        town.tmux.new_session(session, str(town.paths.root), environment, command)
+        town.tmux.new_session(
+            session,
+            str(town.paths.root),
+            environment,
+            command,
+            base_environment=town.user_environment(),
+        )
         started.append(session)
     return started

@@ -35,8 +35,8 @@ def reassign_escalation(town: Town, escalation_id: str, target: str, actor: str)
 
     The old sling is forced (its session stopped). A bead the supervision chain blocked for a
     human is exactly what this is for: it leaves `blocked`, loses its `gt:needs-human` label and
-    its respawn count. Reassigning is a triage decision, so it also acknowledges the escalation
-    when nobody had.
+    its respawn and rework counts. Reassigning is a triage decision, so it also acknowledges the
+    escalation when nobody had.
     """
     record = require_escalation(town.store.get(escalation_id), escalation_id)
     refuse_resolved(record, "reassign")
@@ -60,8 +60,10 @@ def reassign_escalation(town: Town, escalation_id: str, target: str, actor: str)
         bead = tx.get(issue)
         if bead is not None and NEEDS_HUMAN in rec.labels_of(bead):
             tx.emit(ev.LABEL_REMOVE, issue, {"label": NEEDS_HUMAN}, ts)
-        if bead is not None and ({"respawns", "blocked_reason"} & set(rec.metadata_of(bead))):
-            tx.emit(ev.UPDATE, issue, {"metadata": {"respawns": None, "blocked_reason": None}})
+        if bead is not None and ({"respawns", "reworks", "blocked_reason"}
+                                 & set(rec.metadata_of(bead))):  # fmt: skip
+            tx.emit(ev.UPDATE, issue, {"metadata": {"respawns": None, "reworks": None,
+                                                    "blocked_reason": None}})  # fmt: skip
         tx.emit("reassign", escalation_id, {
             **event_about(current, actor), "to": slung.agent, "from": previous,
         }, ts)  # fmt: skip

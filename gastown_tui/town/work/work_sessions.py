@@ -118,7 +118,9 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
                         "GIT_COMMITTER_NAME": address, "GIT_COMMITTER_EMAIL": email})  # fmt: skip
     town.tmux.kill_session(session)  # a dead pane left by an earlier crash
     try:
-        town.tmux.new_session(session, str(worktree), environment, command)
+        town.tmux.new_session(
+            session, str(worktree), environment, command, base_environment=town.user_environment()
+        )
     except Exception as error:
         town.tmux.kill_session(session)
         end_session_record(town, bead["id"], session, address, "start failed", actor)
