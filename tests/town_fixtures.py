@@ -32,8 +32,14 @@ GIT_IDENTITY = {
 }  # fmt: skip
 
 
-def eventually(check: Callable[[], T], timeout: float = 60.0, what: str = "condition") -> T:
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+def eventually(
+    check: Callable[[], T],
+    timeout: float = 60.0,
+    what: str = "condition",
+    describe: Callable[[], object] | None = None,
+) -> T:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds (with what
+    `describe` says about the state then, when given)."""
     deadline = time.monotonic() + timeout
     delay = 0.05
     last: T | None = None
@@ -42,7 +48,10 @@ def eventually(check: Callable[[], T], timeout: float = 60.0, what: str = "condi
         if last:
             return last
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+            state = f"\n{describe()}" if describe is not None else ""
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what}; last: {last!r}{state}"
+            )
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
 
@@ -140,9 +149,14 @@ def make_source_repo(folder: Path, env: dict[str, str], *, kind: str = "pytest")
     return folder
 
 
+# Set in os.environ by snapshot and Pilot tests running earlier in the same worker: Rich would
+# size a child's app by them instead of by its terminal.
+LEAKED_TERMINAL_VARS = ("COLUMNS", "LINES", "TEXTUAL_")
+
+
 def town_env(home: Path, tmux_dir: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("BD_", "GT_", "BEADS_", "TMUX"))}  # fmt: skip
+    dropped = ("BD_", "GT_", "BEADS_", "TMUX", *LEAKED_TERMINAL_VARS)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
     env.update(GIT_IDENTITY)
     env.update({
         "HOME": str(home), "PYTHONUTF8": "1", "TMUX_TMPDIR": str(tmux_dir),

@@ -15,7 +15,6 @@ from gastown_tui.core.display_text import visible
 from gastown_tui.core.formula_cook import cook
 from gastown_tui.core.formula_model import FormulaError, Protomolecule
 from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
-from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
 
@@ -97,33 +96,6 @@ def cmd_current(ctx: CommandContext) -> None:
     for row in rows:
         ctx.say(f"  {marks[row['state']]} {row['bead']}  {visible(row['step'])}: "
                 f"{visible(str(row['title']))}  [{row['state']}]")  # fmt: skip
-
-
-def close_and_continue(
-    ctx: CommandContext, tx: WriteTransaction, step: rec.Record
-) -> dict[str, Any]:
-    """After closing `step` in this batch: claim the next ready step, or close the molecule."""
-    root = mol.molecule_of(step)
-    if root is None:
-        raise CommandError(f"{step['id']} is not a step of a molecule: nothing to continue to")
-    members = [r for r in (tx.get(i) for i in molecule_steps(tx.connection, root)) if r]
-    following = mol.next_ready(members, tx.get)
-    if following is not None:
-        ts = tx.stamp()
-        owner = step.get("assignee") or ctx.actor
-        changes: dict[str, Any] = {"status": "in_progress", "assignee": owner}
-        if "started_at" not in following:
-            changes["started_at"] = ts
-        tx.emit(ev.CLAIM, following["id"], {"set": changes}, ts)
-        return {"closed": step["id"], "next": following["id"],
-                "next_step": mol.step_name(following), "complete": False}  # fmt: skip
-    complete = all(rec.status_of(r) == rec.CLOSED for r in members)
-    root_record = tx.get(root)
-    if complete and root_record is not None and rec.status_of(root_record) != rec.CLOSED:
-        ts = tx.stamp()
-        tx.emit(ev.CLOSE, root, {"set": {"status": rec.CLOSED, "closed_at": ts,
-                                         "close_reason": "molecule complete"}}, ts)  # fmt: skip
-    return {"closed": step["id"], "next": None, "next_step": None, "complete": complete}
 
 
 def _remove(ctx: CommandContext, *, digest: bool) -> None:

@@ -14,6 +14,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.ids import InvalidNameError, check_name
 from gastown_tui.core.molecule_rules import molecule_of, open_needs, step_name
 from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
+from gastown_tui.store.molecule_continue import NotAStep, continue_molecule
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
 from gastown_tui.store.town_rigs import UnknownRigError, rig_prefix
 
@@ -221,9 +222,10 @@ def cmd_close(ctx: CommandContext) -> None:
                 data["metadata"] = {"out_of_order": True}
             tx.emit(ev.CLOSE, bead_id, data, ts)
             if continuing:
-                from gastown_tui.cli.bd_mol_commands import close_and_continue
-
-                progress = close_and_continue(ctx, tx, record)
+                try:
+                    progress = continue_molecule(tx, record, ctx.actor).as_json()
+                except NotAStep as error:
+                    raise CommandError(str(error)) from error
     if not continuing:
         _print_changed(ctx, store, ctx.args.ids, "closed")
     elif ctx.json:

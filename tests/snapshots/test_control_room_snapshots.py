@@ -147,6 +147,10 @@ def test_projection_rebuilding(
 
     async def rebuilding(pilot: Pilot[Any]) -> None:
         await settled(pilot)
+        # A snapshot arriving later would replace the progress (the follower wakes on any file
+        # in .beads/): stop it, let anything in flight land, then report the rebuild.
+        pilot.app.follower.close()
+        await pilot.pause(0.3)
         pilot.app.post_message(RebuildProgress(45, 100))  # as the follower reports a rebuild
         await pilot.pause(0.2)
 

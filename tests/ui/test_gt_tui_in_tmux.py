@@ -51,11 +51,15 @@ def test_gt_tui_starts_answers_keys_attaches_and_quits_clean(
     viewer.tmux("new-session", "-d", "-s", "view", "-x", "140", "-y", "44", "-c",
                 str(staged.town.paths.root), command)  # fmt: skip
     viewer.tmux("set-option", "-w", "-t", "view:", "remain-on-exit", "on")
+    # A detached session may still come up at the default 80x24: fix the size explicitly.
+    viewer.tmux("set-option", "-w", "-t", "view:", "window-size", "manual")
+    viewer.tmux("resize-window", "-t", "view:", "-x", "140", "-y", "44")
     try:
         eventually(
             lambda: "nux" in viewer.screen() and "HELP 2" in viewer.screen(),
             timeout=60,
             what="the dashboard with the town's polecats",
+            describe=viewer.screen,
         )
         _, app_pid = viewer.pane()
 
@@ -85,16 +89,15 @@ def test_gt_tui_starts_answers_keys_attaches_and_quits_clean(
 
 
 def _select_nux(viewer: Viewer) -> None:
-    """Move the rigs tree's cursor to nux: down until the agent panel names it."""
+    """Move the rigs tree's cursor down to nux, one key at a time, waiting for each move to
+    show in the agent panel's title (on a loaded machine a repaint can take a while)."""
+    wanted = "nux · gastown/polecats/nux"
     for _ in range(8):
-        if "nux · gastown/polecats/nux" in viewer.screen():
+        before = viewer.screen()
+        if wanted in before:
             return
         viewer.keys("j")
-        try:
-            eventually(lambda: "nux · gastown/polecats/nux" in viewer.screen(), timeout=1.0)
-            return
-        except AssertionError:
-            continue
+        eventually(lambda b=before: viewer.screen() != b, timeout=15, what="the cursor to move")
     raise AssertionError("could not select nux:\n" + viewer.screen())
 
 
