@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from gastown_tui.cli.bd_main import main as bd_main
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.cli.gt_town_commands import status_text
+from gastown_tui.core.exit_codes import INTERRUPTED
 from gastown_tui.resources import demo_dir
-from gastown_tui.town.demo.demo_town import build_demo_town, git_available
+from gastown_tui.town.demo.demo_town import DemoTown, build_demo_town, git_available
 from gastown_tui.town.read_model.town_status import town_status
+from gastown_tui.town.setup.town_shutdown import shut_down
 from gastown_tui.town.town import Town
 
 
@@ -39,7 +45,8 @@ def run_beads_sample(target: Path) -> int:
 
 
 def cmd_demo(ctx: GtContext) -> None:
-    target = ctx.args.dir or Path(tempfile.mkdtemp(prefix="gastown-demo-"))
+    named = ctx.args.dir
+    target = named or Path(tempfile.mkdtemp(prefix="gastown-demo-"))
     if ctx.args.beads_sample:
         code = run_beads_sample(target)
         if code:
@@ -47,28 +54,88 @@ def cmd_demo(ctx: GtContext) -> None:
         return
     if shutil.which("tmux") is None or not git_available():
         raise CommandError("the demo town needs tmux and git on PATH (apt-get install tmux git)")
-    demo = build_demo_town(target, ctx.args.step_delay, ctx.actor)
+    text_mode = ctx.args.no_tui or ctx.json
+    demo: DemoTown | None = None
+    code = 0
+    with interrupts_as_keyboard_interrupt():
+        try:
+            demo = build_demo_town(target, ctx.args.step_delay, ctx.actor)
+            if text_mode:
+                _show_progress(ctx, demo)
+                return  # the town stays up to explore (the hints say how to stop it)
+            code = _open_control_room(demo, keep=ctx.args.keep or named is not None)
+        except KeyboardInterrupt:
+            code = INTERRUPTED
+        finally:
+            if code or not text_mode:
+                _clean_up(demo, target, remove=named is None and not ctx.args.keep)
+    if code:
+        why = "interrupted" if code == INTERRUPTED else "stopped by an error in the control room"
+        raise CommandError(f"the demo was {why}; everything it started is stopped", code=code)
+
+
+def _open_control_room(demo: DemoTown, keep: bool) -> int:
+    from gastown_tui.ui.launch import run_demo_room
+
+    where = "is kept" if keep else "is removed"
+    notice = (f"A demo town in {demo.root}: six sim polecats on two rigs. q (or Ctrl-C) stops "
+              f"it; its directory {where}.")  # fmt: skip
+    return run_demo_room(demo.root, os.environ, notice)
+
+
+def _clean_up(demo: DemoTown | None, target: Path, remove: bool) -> None:
+    """Stop everything the demo started (also when it failed half-way) and, unless kept, remove
+    its directory."""
+    root = demo.root if demo is not None else target / "town"
+    if (root / "town.toml").exists():
+        town = Town.find(root)
+        try:
+            stopped = shut_down(town)
+        finally:
+            town.close()
+        print(f"gt demo: stopped {len(stopped.sessions)} session(s)", file=sys.stderr)
+    if remove:
+        shutil.rmtree(target, ignore_errors=True)
+        print(f"gt demo: removed {target}", file=sys.stderr)
+    else:
+        print(f"gt demo: the demo town is kept in {root}", file=sys.stderr)
+
+
+@contextmanager
+def interrupts_as_keyboard_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP (the terminal closed) stop the demo as Ctrl-C does: cleaned up."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _show_progress(ctx: GtContext, demo: DemoTown) -> None:
     town = Town.find(demo.root)
     deadline = time.monotonic() + ctx.args.wait
     try:
         while not ctx.json and time.monotonic() < deadline:
-            status = town_status(town)
-            print(status_text(status) + "\n", flush=True)
-            records = [town.store.get(bead) for bead in demo.beads]
-            if all(r is not None and r.get("status") == "closed" for r in records):
-                print("All four beads landed on main.\n")
-                break
+            print(status_text(town_status(town)) + "\n", flush=True)
             time.sleep(max(ctx.args.step_delay, 2.0))
     finally:
         town.close()
-    result = {"town": str(demo.root), "rig": demo.rig, "beads": demo.beads, "slung": demo.slung,
+    result = {"town": str(demo.root), "rigs": demo.rigs, "beads": demo.beads,
+              "slung": demo.slung, "convoy": demo.convoy, "polecats": demo.polecats,
               "socket": demo.socket}  # fmt: skip
     if ctx.json:
         ctx.emit_json(result)
         return
     print(f"\nThe demo town is in {demo.root}. Try, from there:")
+    print("  gt tui                       the control room")
     print("  gt status --watch            the fleet at a glance")
-    print("  gt mq list --all             what the Refinery merged")
+    print("  gt mq list --all             what the Refineries merged")
+    print("  gt escalate list             the polecats that asked for help")
     print(f"  tmux -L {demo.socket} attach   watch a sim worker in its pane (Ctrl-b d detaches)")
     print("  bd list --all                every bead, steps and merge requests included")
     print("  git -C rigs/demo-app/repo.git log --oneline main    one commit per bead")

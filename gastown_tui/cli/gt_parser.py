@@ -42,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="gt (gastown_tui) 0.1.0")
     top = _Commands(parser, common)
 
-    demo = top.add("demo", "gt_demo:cmd_demo", "a demo town with simulated workers (no API key)")
+    demo = top.add(
+        "demo",
+        "gt_demo:cmd_demo",
+        "the control room on a live demo town with simulated workers (no API key)",
+    )
     demo.add_argument("--dir", type=Path, help="where to put the demo (default: a temp dir)")
     demo.add_argument(
         "--step-delay", type=float, default=1.5, help="seconds each sim worker spends on a step"
@@ -51,7 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait",
         type=float,
         default=60.0,
-        help="seconds to show progress before handing back the prompt",
+        help="with --no-tui: seconds to show progress before handing back the prompt",
+    )
+    demo.add_argument(
+        "--no-tui",
+        action="store_true",
+        help="print the town's status instead of opening the control room; the town keeps "
+        "running afterwards (gt down stops it)",
+    )
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the demo's directory when the control room closes (a --dir is always kept)",
     )
     demo.add_argument(
         "--beads-sample",

@@ -3,7 +3,8 @@
 Progress = any event by the agent, a new commit in its worktree, or a change of its pane's
 activity. No progress for STALLED → nudge (once per stall); for GUPP → restart the session; a
 dead session or pane (ZOMBIE) → a fresh session. Restarts and fresh sessions are respawns: the
-fourth is refused, and the bead is blocked for a human instead.
+fourth is refused, and the bead is blocked for a human instead. An agent waiting on its own open
+escalation about the bead is waiting for the operator, not stalled.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class WorkerView:
     idle_seconds: float  # since the last progress
     respawns: int
     nudged_this_stall: bool
+    # It asked the operator (an open escalation it raised about this bead): waiting for the
+    # answer is not a stall, so no nudge and no restart while the session lives.
+    waiting_on_operator: bool = False
 
 
 def decide(view: WorkerView, thresholds: Thresholds) -> str:
@@ -35,6 +39,8 @@ def decide(view: WorkerView, thresholds: Thresholds) -> str:
         return START if not view.session_exists or view.pane_dead else OK
     if not view.session_exists or view.pane_dead:
         return BLOCK if view.respawns >= thresholds.max_respawns else FRESH
+    if view.waiting_on_operator:
+        return OK
     if view.idle_seconds >= thresholds.gupp:
         return BLOCK if view.respawns >= thresholds.max_respawns else RESTART
     if view.idle_seconds >= thresholds.stalled and not view.nudged_this_stall:

@@ -75,6 +75,31 @@ def test_a_hanging_worker_is_nudged_restarted_and_finally_blocked_for_a_human(
     assert [f for _, f in findings(town, "dispatch") if f.get("bead") == bead] == []
 
 
+def test_a_worker_waiting_on_its_help_escalation_is_neither_nudged_nor_restarted(
+    rig_town: TownRunner,
+) -> None:
+    """Waiting for the operator's answer is not a stall: no nudge, no GUPP restart, and one
+    question stays one escalation (it used to be restarted every GUPP and asked again)."""
+    town = rig_town
+    bead = create_bead(town, "Needs a decision")
+    town.gt("sling", bead, "demo", "--var", "sim.mode=help")
+    with foreground_daemon(town):
+        eventually(lambda: [e for e in town.events() if e["op"] == "escalate"],
+                   what="the HELP escalation")  # fmt: skip
+        asked_at = last_tick(town)
+        # The test profile's GUPP is 6 s at 0.25 s ticks: 40 ticks are well past it.
+        eventually(lambda: last_tick(town) >= asked_at + 40, what="forty more ticks", timeout=90)
+    assert findings(town, "deacon", bead=bead) == []
+    assert [e for e in town.events() if e["op"] == "nudge"] == []
+    escalations = town.bd("list", "-t", "escalation", "--json").json()
+    assert [e["metadata"]["issue"] for e in escalations] == [bead]
+    # Asking again about the same issue (as a restarted session would) gives the same card.
+    again = town.gt("escalate", "create", "-s", "MEDIUM", "still stuck", "--issue", bead,
+                    "--json", env={"BD_ACTOR": "demo/polecats/nux"}).json()  # fmt: skip
+    assert again["id"] == escalations[0]["id"]
+    assert len(town.bd("list", "-t", "escalation", "--json").json()) == 1
+
+
 def test_a_wedged_patrol_is_restarted_by_boot(rig_town: TownRunner) -> None:
     town = rig_town
     with foreground_daemon(town, GT_FAULT="patrol.witness.wedge"):

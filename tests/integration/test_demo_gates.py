@@ -13,7 +13,7 @@ import pytest
 from refinery_town import commit_branch, file_merge_request, in_process_town, record
 from town_fixtures import TownRunner, create_bead
 
-from gastown_tui.town.demo.demo_town import DEMO_GATES, make_sample_repository
+from gastown_tui.town.demo.demo_rigs import DEMO_GATES, make_sample_repository
 from gastown_tui.town.refinery.merger import Refinery
 from gastown_tui.town.refinery.queue_runner import run_refinery
 from gastown_tui.town.setup.rigs import add_rig

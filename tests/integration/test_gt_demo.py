@@ -10,33 +10,47 @@ from pathlib import Path
 from town_fixtures import TownRunner, eventually, town_env
 
 
-def test_the_demo_town_lands_all_four_beads_on_main(tmp_path: Path, tmux_dir: Path) -> None:
+def test_the_demo_town_flows_conflicts_asks_for_help_and_lands_its_convoy(
+    tmp_path: Path, tmux_dir: Path
+) -> None:
+    """Two rigs with real gates, six sim polecats, a convoy across both rigs, a merge conflict
+    that is reworked and lands, HELP escalations, and a release bead the daemon hands out once
+    the work it waits for has landed."""
     env = town_env(tmp_path / "home", tmux_dir)
     (tmp_path / "home").mkdir()
     for key in [k for k in env if k.startswith("GIT_")]:
         del env[key]  # the demo must commit even where git has no identity configured
     done = subprocess.run(
-        [sys.executable, "-m", "gastown_tui.cli.gt_main", "demo", "--dir", str(tmp_path / "d"),
-         "--step-delay", "0", "--json"], env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "gastown_tui.cli.gt_main", "demo", "--no-tui", "--dir",
+         str(tmp_path / "d"), "--step-delay", "0", "--json"], env=env, capture_output=True,
+        text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     town = TownRunner(Path(result["town"]), {**env, "GT_TOWN": result["town"]})
+    beads = result["beads"]
     try:
-        assert len(result["beads"]) == 4 and result["slung"] == result["beads"][:3]
+        assert result["rigs"] == ["demo-app", "demo-lib"] and len(result["polecats"]) == 6
+        members = [e["data"]["dependency"]["depends_on_id"] for e in town.events()
+                   if e["op"] == "dep_add" and e["bead"] == result["convoy"]]  # fmt: skip
+        assert {m.split("-")[0] for m in members} == {"app", "lib"}, "across both rigs"
 
-        def landed() -> bool:
-            return all(town.bead(b)["status"] == "closed" for b in result["beads"])
+        def landed(bead: str) -> bool:
+            return bool(town.bead(bead)["status"] == "closed")
 
-        eventually(landed, what="all four beads merged", timeout=180)
-        repo = Path(result["town"]) / "rigs" / "demo-app" / "repo.git"
-        subjects = town.git(repo, "log", "--format=%s", "main").splitlines()
-        assert sorted(s.split(":")[0] for s in subjects[:4]) == sorted(result["beads"])
-        # The fourth waited for the other three, then the daemon gave it out by itself.
+        eventually(lambda: all(landed(b) for b in [*members, beads["release"]]), timeout=240,
+                   what="the convoy's work and the release landed")  # fmt: skip
+        ops = [(e["op"], e["data"].get("failure_type")) for e in town.events()]
+        assert ("merge_failed", "conflict") in ops, "the two README titles conflict"
+        asked = {e["bead"] for e in town.events() if e["op"] == "escalate"}
+        assert asked == {beads["overflow"], beads["empty-name"]}
         (slung,) = [
-            e for e in town.events() if e["op"] == "sling" and e["bead"] == result["beads"][3]
+            e for e in town.events() if e["op"] == "sling" and e["bead"] == beads["release"]
         ]
-        assert slung["actor"] == "deacon"
+        assert slung["actor"] == "deacon", "the daemon handed the release out by itself"
+        repo = Path(result["town"]) / "rigs" / "demo-lib" / "repo.git"
+        subjects = town.git(repo, "log", "--format=%s", "main").splitlines()
+        assert {beads["subtract"], beads["multiply"]} <= {s.split(":")[0] for s in subjects}
     finally:
         town.tmux("kill-server")
 

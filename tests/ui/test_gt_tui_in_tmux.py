@@ -7,37 +7,13 @@ detach), and `q` ends it with nothing left running.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
+from tmux_viewer import Viewer, alive
 from town_fixtures import eventually
 from ui_town import StagedTown
-
-
-class Viewer:
-    """A tmux server standing in for the operator's terminal."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"gtv-{uuid.uuid4().hex[:8]}"
-        self.env = env
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], env=self.env, text=True,
-                              capture_output=True, check=False)  # fmt: skip
-        return done.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "view")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "view", *keys)
-
-    def pane(self) -> tuple[bool, int]:
-        dead, pid = self.tmux("list-panes", "-t", "view", "-F", "#{pane_dead} #{pane_pid}").split()
-        return dead == "1", int(pid)
 
 
 def test_gt_tui_starts_answers_keys_attaches_and_quits_clean(
@@ -48,12 +24,7 @@ def test_gt_tui_starts_answers_keys_attaches_and_quits_clean(
                 "TERM": "xterm-256color"})  # fmt: skip
     viewer = Viewer(env)
     command = f"{sys.executable} -m gastown_tui.cli.gt_main tui --tick 1"
-    viewer.tmux("new-session", "-d", "-s", "view", "-x", "140", "-y", "44", "-c",
-                str(staged.town.paths.root), command)  # fmt: skip
-    viewer.tmux("set-option", "-w", "-t", "view:", "remain-on-exit", "on")
-    # A detached session may still come up at the default 80x24: fix the size explicitly.
-    viewer.tmux("set-option", "-w", "-t", "view:", "window-size", "manual")
-    viewer.tmux("resize-window", "-t", "view:", "-x", "140", "-y", "44")
+    viewer.start(command, staged.town.paths.root)
     try:
         eventually(
             lambda: "nux" in viewer.screen() and "HELP 2" in viewer.screen(),
@@ -79,7 +50,7 @@ def test_gt_tui_starts_answers_keys_attaches_and_quits_clean(
 
         viewer.keys("q")
         eventually(lambda: viewer.pane()[0], what="the app to exit")
-        assert not _alive(app_pid)
+        assert not alive(app_pid)
         children = subprocess.run(["pgrep", "-P", str(app_pid)], capture_output=True,
                                   text=True, check=False)  # fmt: skip
         assert children.stdout.strip() == ""
@@ -99,11 +70,3 @@ def _select_nux(viewer: Viewer) -> None:
         viewer.keys("j")
         eventually(lambda b=before: viewer.screen() != b, timeout=15, what="the cursor to move")
     raise AssertionError("could not select nux:\n" + viewer.screen())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()

@@ -18,6 +18,7 @@ escalation bead. The daemon raises what nobody acknowledged within the stale thr
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -170,10 +171,25 @@ def escalate(
     issue: str | None = None,
     tried: str = "",
 ) -> rec.Record:
-    """`gt escalate create`: everything in one transaction; returns the escalation bead."""
+    """`gt escalate create`: everything in one transaction; returns the escalation bead.
+
+    An agent that asks again about the same issue while its earlier escalation is still open
+    (a restarted session does) gets that one back: one question, one card for the operator."""
     with town.store.transaction(actor) as tx:
+        earlier = open_escalation_by(tx.connection, actor, issue) if issue else None
+        if earlier is not None:
+            return earlier
         escalation = create_escalation(tx, town, severity, text, issue, tried)
     return stored_escalation(town, escalation)
+
+
+def open_escalation_by(connection: sqlite3.Connection, agent: str, issue: str) -> rec.Record | None:
+    """The open escalation `agent` raised about `issue`, if any (the newest)."""
+    wanted = ListFilter(types=[ESCALATION_TYPE], include_closed=False)
+    mine = [r for r in list_beads(connection, wanted)
+            if rec.metadata_of(r).get("agent") == agent
+            and rec.metadata_of(r).get("issue") == issue]  # fmt: skip
+    return max(mine, key=lambda r: str(r.get("created_at") or ""), default=None)
 
 
 # Triage (DESIGN §7: k ack, R reassign, x resolve, + raise): the control room and `gt escalate`

@@ -14,6 +14,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core import supervision as sv
 from gastown_tui.town.agents import agents, last_event_by_actor
 from gastown_tui.town.comms.escalation_triage import raise_due_escalations
+from gastown_tui.town.comms.escalations import open_escalation_by
 from gastown_tui.town.comms.nudges import nudge
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
@@ -64,9 +65,10 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
             float(pane.activity) if pane else 0.0, tick.now,
         )  # fmt: skip
         idle = tick.now - progress.progress_at
+        asked = open_escalation_by(town.store.connection, address, current["id"]) is not None
         view = sv.WorkerView(True, pane is not None, bool(pane and pane.dead), idle,
                              int(bead_meta.get("respawns") or 0),
-                             progress.nudged_at is not None)  # fmt: skip
+                             progress.nudged_at is not None, asked)  # fmt: skip
         action = sv.decide(view, thresholds)
         if action == sv.OK:
             continue

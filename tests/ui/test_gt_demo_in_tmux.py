@@ -1,0 +1,71 @@
+"""End to end: `gt demo`, the README's first command, in a real terminal (a viewer tmux server).
+
+It opens the control room on a live demo town: within the first minute the operator sees work
+flow, merges land after green gates and a HELP escalation arrive. Ctrl-C stops everything the
+demo started (its tmux server, daemon, Refineries, sim workers) and removes its temp directory,
+exiting 130.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from tmux_viewer import Viewer, alive
+from town_fixtures import eventually, town_env
+
+
+def test_gt_demo_opens_the_control_room_on_a_live_town_and_ctrl_c_stops_it_all(
+    tmp_path: Path, tmux_dir: Path
+) -> None:
+    (tmp_path / "home").mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = town_env(tmp_path / "home", tmux_dir)
+    del env["GT_TMUX_SOCKET"]  # the demo town gets a socket of its own, from its path
+    env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
+                "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
+    viewer = Viewer(env)
+    viewer.start(f"{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5", tmp_path)
+    try:
+        eventually(lambda: "demo-lib" in viewer.screen(), timeout=90, what="the control room",
+                   describe=viewer.screen)  # fmt: skip
+        (demo_dir,) = scratch.glob("gastown-demo-*")
+        town_root = (demo_dir / "town").resolve()
+        eventually(lambda: "✓ merged" in viewer.screen(), timeout=120,
+                   what="a merge landed after its gate", describe=viewer.screen)  # fmt: skip
+        eventually(lambda: re.search(r"HELP [1-9]", viewer.screen()), timeout=60,
+                   what="a HELP escalation", describe=viewer.screen)  # fmt: skip
+        screen = viewer.screen()
+        assert "Release 0.2" in screen, "the convoy across both rigs"
+        _, app_pid = viewer.pane()
+        workers = _processes_under(town_root)
+        assert workers, "the demo's daemon, Refineries and sim workers run from its directory"
+
+        viewer.keys("C-c")
+        eventually(lambda: viewer.exit_status() is not None, timeout=60, what="gt demo to end",
+                   describe=viewer.screen)  # fmt: skip
+        assert viewer.exit_status() == 130
+        assert not alive(app_pid)
+        assert not demo_dir.exists(), "the temp directory is removed"
+        eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
+                   what="every process the demo started to be gone")  # fmt: skip
+        assert "removed" in viewer.screen()
+    finally:
+        viewer.tmux("kill-server")
+
+
+def _processes_under(folder: Path) -> list[int]:
+    """Processes whose working directory is inside `folder`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = (proc / "cwd").resolve()
+        except OSError:
+            continue
+        if cwd == folder or folder in cwd.parents:
+            found.append(int(proc.name))
+    return found
