@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +49,18 @@ def test_the_demo_town_flows_conflicts_asks_for_help_and_lands_its_convoy(
             e for e in town.events() if e["op"] == "sling" and e["bead"] == beads["release"]
         ]
         assert slung["actor"] == "deacon", "the daemon handed the release out by itself"
+        named = set(re.findall(r"\b(?:app|lib|hq)-[0-9a-z]{4}\b", _readme_demo_section()))
+        assert named and named <= {*beads.values(), result["convoy"]}, "README's ids exist"
         repo = Path(result["town"]) / "rigs" / "demo-lib" / "repo.git"
         subjects = town.git(repo, "log", "--format=%s", "main").splitlines()
         assert {beads["subtract"], beads["multiply"]} <= {s.split(":")[0] for s in subjects}
     finally:
         town.tmux("kill-server")
+
+
+def _readme_demo_section() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return readme.split("## In the demo town", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_beads_sample_demo_prints_stats_and_ready(tmp_path: Path) -> None:

@@ -32,3 +32,12 @@ def test_shipped_resources_are_found() -> None:
     assert (shipped_dir("themes") / "gastown.toml").is_file()
     assert (shipped_dir("formulas") / "mol-polecat-work.formula.toml").is_file()
     assert (demo_dir() / "gastown_ui.issues.jsonl").is_file()
+
+
+def test_the_readme_lists_every_key_of_the_control_room() -> None:
+    from gastown_tui.ui.key_registry import ALL_KEYS, key_display
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [spec.id for spec in ALL_KEYS
+               if f"| `{key_display(spec.key)}` | {spec.help} |" not in readme]  # fmt: skip
+    assert missing == [], "README's control room table is missing these keys"

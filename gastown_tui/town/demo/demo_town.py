@@ -9,6 +9,7 @@ others until the daemon hands it out. A convoy tracks the work across both rigs.
 
 from __future__ import annotations
 
+import random
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ DEMO_BEADS = (
              needs=("farewell", "docs", "app-title", "app-release-title")),
 )  # fmt: skip
 CONVOY_NAME = "Release 0.2"
+DEMO_SEED = 20261203
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def build_demo_town(directory: Path, step_delay: float, actor: str = "overseer")
     settings = paths.town_toml.read_text(encoding="utf-8")
     paths.town_toml.write_text(settings.replace("auto_dispatch = false", "auto_dispatch = true"),
                                encoding="utf-8")  # fmt: skip
-    town = Town.find(directory / "town")
+    # Seeded: the demo's beads get the same ids every time, so the README can name them.
+    town = Town.find(directory / "town", rng=random.Random(DEMO_SEED))
     try:
         for sample in SAMPLE_RIGS:
             source = make_sample_repository(directory / sample.name, actor, sample)
