@@ -14,6 +14,7 @@ from town_fixtures import TownRunner
 from gastown_tui.core import record as rec
 from gastown_tui.town.comms.escalation_triage import resolve_escalation
 from gastown_tui.town.comms.escalations import list_escalations
+from gastown_tui.town.read_model.snapshot import town_snapshot
 from gastown_tui.town.refinery.merger import Refinery
 from gastown_tui.town.refinery.queue_pause import queue_pause
 from gastown_tui.town.refinery.queue_runner import run_refinery
@@ -66,10 +67,13 @@ def test_gt_mq_resume_and_resolving_the_escalation_restart_the_queue(
     first_bead, first = queued_mr(runner, town, "First", tmp_path)
     assert refinery_once(town) == [(first, "paused")]
     assert "queue PAUSED" in runner.gt("mq", "list").stdout
+    (rig,) = town_snapshot(town).rigs  # what the control room shows on the rig
+    assert rig.queue_paused is not None and "no-such-gate-program" in rig.queue_paused
     set_gate(town, "true")  # the operator installs the program
     resumed = runner.gt("mq", "resume", "demo", "--json").json()
     assert resumed["rig"] == "demo" and len(resumed["resolved"]) == 1
     assert queue_pause(town, "demo") is None
+    assert town_snapshot(town).rigs[0].queue_paused is None
     again = runner.gt("mq", "resume", "demo", check=False)
     assert again.returncode == 1 and "not paused" in again.stderr
     assert refinery_once(town) == [(first, "merged")]

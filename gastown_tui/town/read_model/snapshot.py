@@ -35,6 +35,7 @@ from gastown_tui.town.read_model.views import (
     SourceHealth,
     TownSnapshot,
 )
+from gastown_tui.town.refinery.queue_pause import read_queue_pause
 from gastown_tui.town.session_names import DAEMON_SESSION, refinery_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.agent_runtimes import require_runnable
@@ -141,7 +142,7 @@ def _build(
                 rig.default_branch,
                 polecats,
                 refinery_session(rig.prefix) in live if tmux_read else None,
-                None,
+                _queue_paused(connection, rig.name),
                 len(waiting),
                 _runtime_problem(town, rig),
             )
@@ -260,3 +261,8 @@ def _empty(town: Town, now: datetime, sources: tuple[SourceHealth, ...]) -> Town
         (),
         Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
     )
+
+
+def _queue_paused(connection: sqlite3.Connection, rig: str) -> str | None:
+    pause = read_queue_pause(connection, rig)
+    return pause.describe() if pause is not None else None

@@ -50,6 +50,9 @@ class QueuePause:
     command: str
     since: str
 
+    def describe(self) -> str:
+        return f"gate {self.gate} cannot start ({self.command}): {self.escalation}"
+
 
 def _pauses(connection: Any, rig: str) -> list[rec.Record]:
     rows = connection.execute(_OPEN_PAUSES, (rig,)).fetchall()
@@ -59,7 +62,12 @@ def _pauses(connection: Any, rig: str) -> list[rec.Record]:
 def queue_pause(town: Town, rig: str) -> QueuePause | None:
     """The pause of `rig`'s merge queue, or None when it runs."""
     town.store.projection.catch_up()
-    found = _pauses(town.store.connection, rig)
+    return read_queue_pause(town.store.connection, rig)
+
+
+def read_queue_pause(connection: Any, rig: str) -> QueuePause | None:
+    """`queue_pause` on the projection as it is (the read model's snapshot does not catch up)."""
+    found = _pauses(connection, rig)
     if not found:
         return None
     first = found[0]
