@@ -8,6 +8,8 @@ prints bead objects with beads field names, byte-exact.
 
 from __future__ import annotations
 
+import sys
+
 from gastown_tui.cli.bead_output import show_records
 from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
@@ -16,6 +18,7 @@ from gastown_tui.core.display_text import visible
 from gastown_tui.core.escalation_rules import EscalationError, check_severity
 from gastown_tui.town.comms import escalation_triage as triage
 from gastown_tui.town.comms import escalations as esc
+from gastown_tui.town.comms.escalation_reply import reply_to_escalation
 from gastown_tui.town.work.reassign import reassign_escalation
 
 
@@ -78,6 +81,20 @@ def cmd_ack(ctx: GtContext) -> None:
     by = _text(rec.metadata_of(record).get("acknowledged_by"))
     ctx.say(f"acknowledged {record['id']} (by {by})" if changed
             else f"{record['id']} was already acknowledged by {by}")  # fmt: skip
+
+
+def cmd_reply(ctx: GtContext) -> None:
+    text = sys.stdin.read() if ctx.args.text == "-" else ctx.args.text
+    reply = reply_to_escalation(ctx.town, ctx.args.id, text, ctx.actor)
+    if ctx.json:
+        ctx.emit_json({"escalation": reply.escalation["id"], "message": reply.message,
+                       "to": reply.to, "nudged": reply.nudged,
+                       "nudge_problem": reply.nudge_problem})  # fmt: skip
+        return
+    ctx.say(f"replied to {_text(reply.to)} about {reply.escalation['id']} (mail {reply.message})")
+    if not reply.nudged:
+        ctx.warn(f"the nudge did not arrive ({_text(reply.nudge_problem)}): "
+                 "the agent reads the reply in its mail at its next gt prime")  # fmt: skip
 
 
 def cmd_resolve(ctx: GtContext) -> None:

@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     esc_raise = escalate.add("raise", "gt_escalation_commands:cmd_raise",
                              "raise the severity one step and route it again")  # fmt: skip
     esc_raise.add_argument("id")
+    esc_reply = escalate.add("reply", "gt_escalation_commands:cmd_reply",
+                             "answer the asking agent: mail, and a nudge to read it")  # fmt: skip
+    esc_reply.add_argument("id")
+    esc_reply.add_argument("text", help="the answer ('-' reads it from stdin)")
 
     top.add("up", "gt_town_commands:cmd_up", "start the town's daemon session")
     top.add("down", "gt_town_commands:cmd_down", "stop every session of this town")

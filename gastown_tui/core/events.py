@@ -40,7 +40,7 @@ BEAD_OPS = FIELD_OPS | {CREATE, IMPORT, LABEL_ADD, LABEL_REMOVE, DEP_ADD, DEP_RE
 # Engine events that are recorded for the feed and history but change no bead by themselves.
 NON_BEAD_OPS = frozenset({
     "session_start", "session_end", "mq_submit", "merge_started", "merged", "merge_failed",
-    "escalate", "ack", "resolve", "raise", "reassign", "nudge", "patrol", "usage",
+    "escalate", "ack", "resolve", "raise", "reassign", "reply", "nudge", "patrol", "usage",
 })  # fmt: skip
 
 

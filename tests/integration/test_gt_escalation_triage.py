@@ -132,6 +132,26 @@ def test_resolve_closes_with_the_reason_once(town: TownRunner) -> None:
     assert triage(town, "list")[0]["id"] == other
 
 
+def test_reply_mails_the_asking_agent_and_says_when_the_nudge_cannot_arrive(
+    rig_town: TownRunner,
+) -> None:
+    town = rig_town
+    escalation = escalate(town, "MEDIUM", "which branch?")
+    before = len(town.events())
+    replied = triage(town, "reply", escalation, "use main; $(rm -rf /) is just text")
+    assert replied["to"] == NUX and replied["nudged"] is False, "nux has no session"
+    assert replied["nudge_problem"], "and says why"
+    (mail,) = [m for m in town.bd("list", "-t", "message", "--json").json()
+               if m["id"] == replied["message"]]  # fmt: skip
+    assert mail["assignee"] == NUX and "$(rm -rf /) is just text" in mail["description"]
+    ops = [e["op"] for e in new_events(town, before)]
+    assert ops[-1] == "reply" and "create" in ops
+    done = town.gt("escalate", "reply", escalation, "second answer")
+    assert f"replied to {NUX}" in done.stdout and "nudge did not arrive" in done.stderr
+    refused(town, "reply", escalation, "  ", expect="needs some text")
+    refused(town, "reply", "hq-missing", "x", expect="no escalation 'hq-missing'")
+
+
 def test_raise_goes_one_severity_up_and_routes_again(town: TownRunner) -> None:
     escalation = escalate(town, "MEDIUM", "nobody answers")
     before = len(town.events())
