@@ -32,10 +32,12 @@ class Viewer:
 
     def exit_status(self) -> int | None:
         """The pane's command's exit status, once it has exited."""
-        dead, status = self.tmux(
-            "list-panes", "-t", "view", "-F", "#{pane_dead} #{pane_dead_status}"
-        ).split(" ")
-        return int(status) if dead == "1" else None
+        dead, _, status = (
+            self.tmux("list-panes", "-t", "view", "-F", "#{pane_dead} #{pane_dead_status}")
+            .strip()
+            .partition(" ")
+        )
+        return int(status) if dead == "1" and status else None
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "view")

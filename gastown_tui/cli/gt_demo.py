@@ -95,10 +95,21 @@ def _clean_up(demo: DemoTown | None, target: Path, remove: bool) -> None:
             town.close()
         print(f"gt demo: stopped {len(stopped.sessions)} session(s)", file=sys.stderr)
     if remove:
-        shutil.rmtree(target, ignore_errors=True)
-        print(f"gt demo: removed {target}", file=sys.stderr)
+        _remove_directory(target)
     else:
         print(f"gt demo: the demo town is kept in {root}", file=sys.stderr)
+
+
+def _remove_directory(target: Path, attempts: int = 10) -> None:
+    """Remove the demo's directory; a process killed a moment ago may still be writing into
+    it, so a few tries a moment apart, and a clear word if it stays."""
+    for _ in range(attempts):
+        shutil.rmtree(target, ignore_errors=True)
+        if not target.exists():
+            print(f"gt demo: removed {target}", file=sys.stderr)
+            return
+        time.sleep(0.3)
+    print(f"gt demo: could not remove {target} entirely: delete it by hand", file=sys.stderr)
 
 
 @contextmanager

@@ -110,8 +110,8 @@ def cmd_status(ctx: GtContext) -> None:
 
 
 def status_text(status: dict[str, Any]) -> str:
-    marks = {"working": "●", "stalled": "⚠", "zombie": "✗", "spawning": "…", "resting": "○",
-             "idle": "◌"}  # fmt: skip
+    marks = {"working": "●", "stalled": "⚠", "waiting": "◐", "zombie": "✗", "spawning": "…",
+             "resting": "○", "idle": "◌"}  # fmt: skip
     lines = [f"Gas Town · {visible(status['town'])} · tmux {status['tmux']} · daemon "
              f"{'up' if status['daemon_running'] else 'down'} · MQ {status['mq_length']} · "
              f"escalations {status['escalations_open']}"]  # fmt: skip

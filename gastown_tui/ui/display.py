@@ -18,6 +18,7 @@ from gastown_tui.core.display_text import visible
 STATE_GLYPHS = {
     "working": ("●", "$success"),
     "stalled": ("⚠", "$warning"),
+    "waiting": ("◐", "$warning"),
     "zombie": ("✗", "$error"),
     "spawning": ("◌", "$accent"),
     "resting": ("○", "dim"),

@@ -89,6 +89,9 @@ def test_a_worker_waiting_on_its_help_escalation_is_neither_nudged_nor_restarted
         asked_at = last_tick(town)
         # The test profile's GUPP is 6 s at 0.25 s ticks: 40 ticks are well past it.
         eventually(lambda: last_tick(town) >= asked_at + 40, what="forty more ticks", timeout=90)
+        (rig,) = town.gt("status", "--json").json()["rigs"]
+        (nux,) = [p for p in rig["polecats"] if p["current"] == bead]
+        assert nux["state"] == "waiting", "shown as waiting for the operator, not stalled"
     assert findings(town, "deacon", bead=bead) == []
     assert [e for e in town.events() if e["op"] == "nudge"] == []
     escalations = town.bd("list", "-t", "escalation", "--json").json()

@@ -68,7 +68,8 @@ async def test_the_dashboard_shows_the_town(staged: StagedTown, tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         header = rendered(app.dashboard.query_one("#header"))
-        assert "gastown" in header and "1 working" in header and "1 zombie" in header
+        assert "gastown" in header and "1 zombie" in header
+        assert "1 waiting" in header, "nux asked for help about its bead: waiting for the operator"
         assert "HELP 2 (2 new)" in header and "MQ 1 (1 failed)" in header
         tree = app.dashboard.query_one(RigsTree)
         labels = [str(node.label) for rig in tree.root.children for node in rig.children]
@@ -157,6 +158,10 @@ async def test_reply_mails_the_agent_and_nudges_its_session(
         assert mail[0]["data"]["record"]["description"] == "use the sqlite fixture"
         await until(pilot, lambda: staged.events("nudge"), "the nudge")
         assert "use the sqlite fixture" in staged.events("nudge")[0]["data"]["text"]
+        # Answered, nux is no longer waiting for the operator: it is working again.
+        await until(pilot, lambda: "1 working" in rendered(app.dashboard.query_one("#header")),
+                    "nux back to working")  # fmt: skip
+        assert "waiting" not in rendered(app.dashboard.query_one("#header"))
 
 
 async def test_reassign_picks_a_polecat_and_reslings(staged: StagedTown, tmp_path: Path) -> None:

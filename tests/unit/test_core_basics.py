@@ -122,3 +122,14 @@ def test_go_encoding_escapes_like_go() -> None:
         b'{"id":"bd-1","title":"\\u003cb\\u003e \\u0026 \\u2028 \xc3\xbc","priority":0,'
         b'"zzz_unknown":1}'
     )
+
+
+def test_an_agent_that_asked_for_help_is_waiting_not_stalled() -> None:
+    from gastown_tui.core.agent_state import STALLED, WAITING, ZOMBIE, AgentFacts, agent_state
+
+    quiet = AgentFacts(1, True, True, False, idle_seconds=10_000)
+    assert agent_state(quiet, stalled_after=60) == STALLED
+    asked = AgentFacts(1, True, True, False, idle_seconds=10_000, asked_for_help=True)
+    assert agent_state(asked, stalled_after=60) == WAITING
+    dead = AgentFacts(1, True, True, True, idle_seconds=10_000, asked_for_help=True)
+    assert agent_state(dead, stalled_after=60) == ZOMBIE, "a dead pane is a zombie all the same"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.town.comms.escalation_triage import event_about, refuse_resolved
 from gastown_tui.town.comms.escalations import require_escalation, stored_escalation
@@ -42,6 +43,10 @@ def reply_to_escalation(town: Town, escalation_id: str, text: str, actor: str) -
         message = send_mail(
             tx, to, "MESSAGE", fields, subject=f"Re: {current.get('title', '')}", body=text
         )
+        ts = tx.stamp()
+        # Answered: the agent is no longer waiting on it (it stays open until resolved).
+        tx.emit(ev.UPDATE, escalation_id,
+                {"metadata": {"replied_at": ts, "replied_by": actor}}, ts)  # fmt: skip
         tx.emit(
             "reply",
             escalation_id,

@@ -174,7 +174,8 @@ def escalate(
     """`gt escalate create`: everything in one transaction; returns the escalation bead.
 
     An agent that asks again about the same issue while its earlier escalation is still open
-    (a restarted session does) gets that one back: one question, one card for the operator."""
+    and unanswered (a restarted session does) gets that one back: one question, one card for
+    the operator. Asking after a reply is a new question."""
     with town.store.transaction(actor) as tx:
         earlier = open_escalation_by(tx.connection, actor, issue) if issue else None
         if earlier is not None:
@@ -183,12 +184,22 @@ def escalate(
     return stored_escalation(town, escalation)
 
 
+def open_questions(connection: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(agent, issue) of every open, unanswered escalation raised about an issue: who waits
+    for the operator on what (one read for a whole patrol or status)."""
+    wanted = ListFilter(types=[ESCALATION_TYPE], include_closed=False)
+    return {(str(m.get("agent")), str(m.get("issue")))
+            for m in (rec.metadata_of(r) for r in list_beads(connection, wanted))
+            if m.get("agent") and m.get("issue") and not m.get("replied_at")}  # fmt: skip
+
+
 def open_escalation_by(connection: sqlite3.Connection, agent: str, issue: str) -> rec.Record | None:
-    """The open escalation `agent` raised about `issue`, if any (the newest)."""
+    """The open, unanswered escalation `agent` raised about `issue`, if any (the newest)."""
     wanted = ListFilter(types=[ESCALATION_TYPE], include_closed=False)
     mine = [r for r in list_beads(connection, wanted)
             if rec.metadata_of(r).get("agent") == agent
-            and rec.metadata_of(r).get("issue") == issue]  # fmt: skip
+            and rec.metadata_of(r).get("issue") == issue
+            and not rec.metadata_of(r).get("replied_at")]  # fmt: skip
     return max(mine, key=lambda r: str(r.get("created_at") or ""), default=None)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
-from gastown_tui.core.agent_state import RESTING, SPAWNING, STALLED, WORKING, ZOMBIE
+from gastown_tui.core.agent_state import RESTING, SPAWNING, STALLED, WAITING, WORKING, ZOMBIE
 from gastown_tui.core.hook_queue import HOOKED, attempt_of, hook_order
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.core.timestamps import parse_ts
@@ -232,6 +232,7 @@ def _counts(
     in_flight = [c for c in convoys if not getattr(c, "landed", False)]
     return Counts(
         working=states.count(WORKING),
+        waiting=states.count(WAITING),
         stalled=states.count(STALLED),
         zombie=states.count(ZOMBIE),
         spawning=states.count(SPAWNING),
@@ -259,7 +260,7 @@ def _empty(town: Town, now: datetime, sources: tuple[SourceHealth, ...]) -> Town
         (),
         (),
         (),
-        Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
     )
 
 

@@ -126,6 +126,7 @@ class ConvoyView:
 @dataclass(frozen=True)
 class Counts:
     working: int
+    waiting: int  # asked the operator for help about their current bead
     stalled: int
     zombie: int
     spawning: int

@@ -14,7 +14,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core import supervision as sv
 from gastown_tui.town.agents import agents, last_event_by_actor
 from gastown_tui.town.comms.escalation_triage import raise_due_escalations
-from gastown_tui.town.comms.escalations import open_escalation_by
+from gastown_tui.town.comms.escalations import open_questions
 from gastown_tui.town.comms.nudges import nudge
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
@@ -31,6 +31,7 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
     thresholds = town.thresholds
     findings: list[dict[str, Any]] = []
     last_events = last_event_by_actor(town)  # one scan of the feed window per pass
+    questions = open_questions(town.store.connection)  # who waits for the operator's answer
     for record in agents(town, role="polecat"):
         metadata = rec.metadata_of(record)
         rig = town.rigs().get(str(metadata.get("rig")))
@@ -65,7 +66,7 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
             float(pane.activity) if pane else 0.0, tick.now,
         )  # fmt: skip
         idle = tick.now - progress.progress_at
-        asked = open_escalation_by(town.store.connection, address, current["id"]) is not None
+        asked = (address, str(current["id"])) in questions
         view = sv.WorkerView(True, pane is not None, bool(pane and pane.dead), idle,
                              int(bead_meta.get("respawns") or 0),
                              progress.nudged_at is not None, asked)  # fmt: skip

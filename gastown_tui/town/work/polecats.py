@@ -14,6 +14,7 @@ from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.git_repo import GitError, add_worktree
 from gastown_tui.runtime.tmux_server import PaneState
 from gastown_tui.town.agents import agent_id, agents, create_agent
+from gastown_tui.town.comms.escalations import open_questions
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
@@ -76,6 +77,7 @@ def polecat_rows(town: Town, rig_name: str | None = None, panes: list[PaneState]
     by_session = {pane.session: pane for pane in panes}
     now = town.clock.now()
     stalled_after = town.thresholds.stalled
+    asked = open_questions(town.store.connection)
     rows = []
     for record in agents(town, rig=rig_name, role="polecat"):
         metadata = rec.metadata_of(record)
@@ -96,8 +98,9 @@ def polecat_rows(town: Town, rig_name: str | None = None, panes: list[PaneState]
             if pane is not None and pane.activity:
                 latest = max(latest or 0, pane.activity)
             idle = now.timestamp() - latest if latest else None
+        waiting = current is not None and (address, str(current["id"])) in asked
         facts = AgentFacts(len(queue), current is not None, pane is not None,
-                           pane is not None and pane.dead, idle)  # fmt: skip
+                           pane is not None and pane.dead, idle, waiting)  # fmt: skip
         rows.append({
             "name": name, "rig": rig.name, "address": address, "agent_bead": record["id"],
             "state": agent_state(facts, stalled_after) if tmux_readable else "unknown",

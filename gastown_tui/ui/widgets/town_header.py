@@ -24,9 +24,19 @@ class TownHeader(Static):
         self.source = source
         self._shown: Text | None = None
         self.progress: float | None = None
+        self._last: tuple[TownSnapshot | None, Mapping[str, str]] | None = None
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.show(*self._last)
 
     def show(self, snapshot: TownSnapshot | None, colors: Mapping[str, str]) -> None:
+        self._last = (snapshot, colors)
         text = header_text(snapshot, self.source, self.progress, colors)
+        width = self.content_region.width
+        if width and len(text.plain.split("\n", 1)[0]) > width:
+            # Too narrow for the words: the marks alone (● 3 ◐ 1 ⚠ 0 ✗ 1) keep every count.
+            text = header_text(snapshot, self.source, self.progress, colors, compact=True)
         if (
             self._shown is None
             or text.plain != self._shown.plain
@@ -37,7 +47,12 @@ class TownHeader(Static):
 
 
 def header_text(
-    snapshot: TownSnapshot | None, source: str, progress: float | None, colors: Mapping[str, str]
+    snapshot: TownSnapshot | None,
+    source: str,
+    progress: float | None,
+    colors: Mapping[str, str],
+    *,
+    compact: bool = False,
 ) -> Text:
     def style(spec: str) -> str:
         return themed(spec, colors)
@@ -49,7 +64,10 @@ def header_text(
         line.append_text(safe(source))
         line.append(" · reading…" if progress is None else f" · rebuilding {progress:.0%}")
         return line
-    line.append(" · ")
+    if compact:
+        line = Text(no_wrap=True, overflow="ellipsis", end="")  # the town's name says enough
+    else:
+        line.append(" · ")
     line.append_text(safe(snapshot.town, style("bold")))
     line.append(" · ")
     line.append_text(safe(short_path(source), "dim"))
@@ -59,11 +77,15 @@ def header_text(
     line.append("live" if live else "stale", style=style("$success" if live else "bold $error"))
     counts = snapshot.counts
     line.append(" │ ", style="dim")
-    _count(line, "●", counts.working, "working", style("$success"))
-    _count(line, "⚠", counts.stalled, "stalled", style("$warning" if counts.stalled else "dim"))
-    _count(line, "✗", counts.zombie, "zombie", style("$error" if counts.zombie else "dim"))
+    words = not compact
+    _count(line, "●", counts.working, "working", style("$success"), words)
+    if counts.waiting:
+        _count(line, "◐", counts.waiting, "waiting", style("$warning"), words)
+    _count(line, "⚠", counts.stalled, "stalled", style("$warning" if counts.stalled else "dim"),
+           words)  # fmt: skip
+    _count(line, "✗", counts.zombie, "zombie", style("$error" if counts.zombie else "dim"), words)
     if counts.unknown:
-        _count(line, "?", counts.unknown, "unknown", style("$warning"))
+        _count(line, "?", counts.unknown, "unknown", style("$warning"), words)
     line.append("HELP ", style=style("bold $error" if counts.unacked_help else "dim"))
     line.append(f"{counts.open_help}", style=style("bold $error" if counts.unacked_help else ""))
     if counts.unacked_help:
@@ -92,8 +114,8 @@ def header_text(
     return line
 
 
-def _count(line: Text, mark: str, value: int, word: str, style: str) -> None:
-    line.append(f"{mark} {value} {word}  ", style=style)
+def _count(line: Text, mark: str, value: int, word: str, style: str, words: bool) -> None:
+    line.append(f"{mark} {value} {word}  " if words else f"{mark} {value} ", style=style)
 
 
 def short_path(path: str, limit: int = 28) -> str:
