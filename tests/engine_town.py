@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from town_fixtures import make_source_repo, town_env
 
+from gastown_tui.core import events as ev
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.town.setup.install import install_town
 from gastown_tui.town.setup.rigs import add_rig
@@ -77,3 +79,15 @@ def start_fixed_session(town: Town, session: str, text: str) -> None:
         {"PATH": town.environ["PATH"]},
         ["sh", "-c", "printf '%s\\n' \"$0\"; exec sleep 3600", text],
     )
+
+
+def new_bead(town: Town, title: str, rig: str, **extra: Any) -> str:
+    """An open task in `rig` (keys in `extra` override the record's), written in-process."""
+    with town.store.transaction("overseer") as tx:
+        bead_id = tx.new_id(title, prefix=town.rig(rig).prefix)
+        ts = tx.stamp()
+        record = {"id": bead_id, "title": title, "status": "open", "priority": 2,
+                  "issue_type": "task", "created_at": ts, "updated_at": ts,
+                  "metadata": {"rig": rig}, **extra}  # fmt: skip
+        tx.emit(ev.CREATE, bead_id, {"record": record}, ts)
+    return bead_id

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from engine_town import new_bead
+
 from gastown_tui.core import events as ev
 from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.town.comms.escalations import create_escalation
@@ -23,27 +25,8 @@ from gastown_tui.town.work.sling import sling
 HANG = {"sim.mode": "hang"}
 
 
-def _create(town: Town, title: str, rig: str, **extra: Any) -> str:
-    with town.store.transaction("overseer") as tx:
-        bead_id = tx.new_id(title, prefix=town.rig(rig).prefix)
-        ts = tx.stamp()
-        record = {
-            "id": bead_id,
-            "title": title,
-            "status": "open",
-            "priority": 2,
-            "issue_type": "task",
-            "created_at": ts,
-            "updated_at": ts,
-            "metadata": {"rig": rig},
-            **extra,
-        }
-        tx.emit(ev.CREATE, bead_id, {"record": record}, ts)
-    return bead_id
-
-
 def _merge_request(town: Town, rig: str, bead: str, state: str, submitted: str) -> str:
-    return _create(
+    return new_bead(
         town,
         f"Merge {bead}",
         rig,
@@ -63,9 +46,9 @@ def _merge_request(town: Town, rig: str, bead: str, state: str, submitted: str) 
 def _busy_town(engine_town_factory: Callable[..., Town]) -> tuple[Town, dict[str, str]]:
     town = engine_town_factory(rigs=("demo", "web"))
     ids = {
-        "work": _create(town, "Fix [bold]login[/] redirect", "demo"),
-        "queued": _create(town, "Queued behind it", "demo"),
-        "web": _create(town, "Web task", "web"),
+        "work": new_bead(town, "Fix [bold]login[/] redirect", "demo"),
+        "queued": new_bead(town, "Queued behind it", "demo"),
+        "web": new_bead(town, "Web task", "web"),
     }
     slung = sling(
         town,
@@ -94,7 +77,7 @@ def _busy_town(engine_town_factory: Callable[..., Town]) -> tuple[Town, dict[str
         ids["help"] = create_escalation(
             tx, town, "HIGH", "Tests need a database", ids["work"], "restarted twice"
         )
-    convoy = _create(town, "Auth overhaul", "demo", issue_type="convoy")
+    convoy = new_bead(town, "Auth overhaul", "demo", issue_type="convoy")
     with town.store.transaction("overseer") as tx:
         for member in (ids["work"], ids["web"]):
             tx.emit(

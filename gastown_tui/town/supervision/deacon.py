@@ -92,7 +92,10 @@ def deacon_patrol(town: Town, tracker: ProgressTracker, tick: PatrolTick) -> lis
                 continue  # started since this tick read tmux: not a zombie after all
             reason = (f"gupp: no progress for {int(idle)}s" if action == sv.RESTART
                       else "zombie: the session is dead")  # fmt: skip
-            started = respawn(town, rig, name, current["id"], reason, ACTOR)
+            started = respawn(town, rig, name, current["id"], reason, ACTOR,
+                              only_if_dead=action == sv.FRESH)  # fmt: skip
+            if started is None and action == sv.FRESH and session_alive(town, session):
+                continue  # a fresh session came up while we waited for the rig's lock
             finding["respawn"] = int(bead_meta.get("respawns") or 0) + 1
             finding["session"] = started.session if started else None
             tracker.forget(address)

@@ -13,15 +13,25 @@ from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town
-from gastown_tui.town.work.work_sessions import StartedSession, rig_lock, start_next_locked
+from gastown_tui.town.work.work_sessions import (
+    StartedSession,
+    rig_lock,
+    session_alive,
+    start_next_locked,
+)
 
 
 def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
-            actor: str) -> StartedSession | None:  # fmt: skip
-    """End the polecat's session (dead or stuck) and start its hooked bead afresh."""
+            actor: str, *, only_if_dead: bool = False) -> StartedSession | None:  # fmt: skip
+    """End the polecat's session (dead or stuck) and start its hooked bead afresh.
+
+    `only_if_dead` (a ZOMBIE): checked again under the rig's lock, since a `gt done` cycle or a
+    sling may have started a fresh session after the caller looked; that one is left alone."""
     address = polecat_address(rig.name, name)
     session = polecat_session(rig.prefix, name)
     with rig_lock(town, rig.name):
+        if only_if_dead and session_alive(town, session):
+            return None
         town.tmux.kill_session(session)
         with town.store.transaction(actor) as tx:
             bead = tx.get(bead_id)
