@@ -27,21 +27,23 @@ class FeedEvent:
     rig: str
     summary: str  # one line: what happened, from the event's data
     malformed: bool = False
+    offset: int = -1  # where the line starts in the log (-1: not known to the caller)
 
 
-def parse_event(line: bytes) -> FeedEvent:
+def parse_event(line: bytes, offset: int = -1) -> FeedEvent:
     try:
         event = json_codec.loads(line)
         if not isinstance(event, dict):
             raise ValueError("not an object")
     except ValueError:
-        return FeedEvent("", "", "?", "", "", f"unreadable line: {line[:80]!r}", True)
+        return FeedEvent("", "", "?", "", "", f"unreadable line: {line[:80]!r}", True, offset)
     raw = event.get("data")
     data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     actor = str(event.get("actor") or "")
     bead = str(event.get("bead") or "")
     return FeedEvent(str(event.get("ts") or ""), actor, str(event.get("op") or ""), bead,
-                     _rig_of(data, actor), _summary(str(event.get("op") or ""), data))  # fmt: skip
+                     _rig_of(data, actor), _summary(str(event.get("op") or ""), data),
+                     offset=offset)  # fmt: skip
 
 
 def _rig_of(data: dict[str, Any], actor: str) -> str:
@@ -153,7 +155,14 @@ def events_after(path: Path, offset: int) -> tuple[list[FeedEvent], int]:
     end = data.rfind(b"\n")
     if end == -1:
         return [], offset
-    return [parse_event(line) for line in data[:end].split(b"\n") if line.strip()], offset + end + 1
+    rows: list[FeedEvent] = []
+    start = 0
+    while start <= end:
+        stop = data.index(b"\n", start)
+        if data[start:stop].strip():
+            rows.append(parse_event(data[start:stop], offset + start))
+        start = stop + 1
+    return rows, offset + end + 1
 
 
 def iter_lines(lines: list[bytes]) -> Iterator[tuple[bytes, FeedEvent]]:

@@ -36,6 +36,7 @@ from gastown_tui.ui.display import bar
 
 SCAN_PAGE = 2000  # lines read per step of a filter's scan
 CACHE = 4000  # parsed lines kept
+INDEX_CACHE = "beads.db-lineindex"  # next to the projection, ignored by git like it
 OP_STYLES = {
     "escalate": "bold red", "merge_failed": "red", "rework": "yellow", "merged": "green",
     "close": "green", "done": "cyan", "sling": "cyan", "nudge": "magenta", "patrol": "dim",
@@ -59,6 +60,7 @@ class FeedView(ScrollView, can_focus=True):
     def __init__(self, log: Path, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.log_path = log
+        self.index_cache = log.with_name(INDEX_CACHE)
         self.index = LogIndex(log)
         self.count = 0  # lines the view may show (the index may run ahead in its thread)
         self.query_text = ""
@@ -116,14 +118,18 @@ class FeedView(ScrollView, can_focus=True):
 
     def _refresh(self, first: bool) -> None:
         with self._refresh_lock:  # one refresh at a time; the next sees what this one missed
-            fresh = LogIndex(self.log_path) if first else None
+            fresh = LogIndex(self.log_path, self.index_cache) if first else None
+            if fresh is not None:
+                fresh.load_cache()
             index = fresh if fresh is not None else self.index
             try:
                 reset = index.refresh(progress=self._progress if first else None)
                 if reset:  # truncated or replaced: build again, with progress
-                    fresh = LogIndex(self.log_path)
+                    fresh = LogIndex(self.log_path, self.index_cache)
                     fresh.refresh(progress=self._progress)
                     index = fresh
+                if fresh is not None:
+                    fresh.save_cache()
             except OSError as error:
                 self.app.call_from_thread(self._failed, f"{type(error).__name__}: {error}")
                 return
