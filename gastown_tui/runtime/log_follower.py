@@ -51,10 +51,11 @@ class LogFollower:
         """Skip what the log holds now: the next poll reports only what comes after."""
         try:
             info = os.stat(self.log)
+            end = self._last_line_end(info.st_size)
         except OSError:
-            return
+            return  # unreadable now: the first poll that can read it starts from byte 0
         self._identity = (info.st_dev, info.st_ino)
-        self.offset = self._last_line_end(info.st_size)
+        self.offset = end
 
     def wait(self, timeout: float) -> bool:
         """Until the directory changed (True) or `timeout` seconds passed (False)."""

@@ -58,3 +58,15 @@ def test_the_watch_wakes_for_the_log_and_a_rename_but_not_other_files(tmp_path: 
         assert change is not None and change.reset is False and change.lines == 1
     finally:
         follower.close()
+
+
+def test_an_unreadable_log_is_nothing_to_report_not_a_crash(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.mkdir()  # open() fails as for an unreadable file, even as root
+    follower = LogFollower(log)
+    follower.start_at_end()
+    assert follower.poll() is None
+    log.rmdir()
+    append(log, b"back\n")
+    change = follower.poll()
+    assert change is not None and (change.start, change.lines) == (0, 1)

@@ -131,7 +131,9 @@ class FeedView(ScrollView, can_focus=True):
                 if fresh is not None:
                     fresh.save_cache()
             except OSError as error:
-                self.app.call_from_thread(self._failed, f"{type(error).__name__}: {error}")
+                # the log is the feed's own file: its path would only make the message longer
+                reason = error.strerror or str(error)
+                self.app.call_from_thread(self._failed, f"{type(error).__name__}: {reason}")
                 return
             self.app.call_from_thread(self._indexed, fresh, len(index))
 
