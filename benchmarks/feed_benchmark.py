@@ -174,6 +174,7 @@ def cold_open(root: Path, log: Path, bead: str) -> dict[str, object]:
 WRITER = r"""
 import json, os, random, sys, time
 from datetime import UTC, datetime
+from gastown_tui.core.ids import new_ulid
 log, rate, seconds, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 rng = random.Random(7)
 fd = os.open(log, os.O_WRONLY | os.O_APPEND)

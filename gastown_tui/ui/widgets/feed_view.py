@@ -9,7 +9,10 @@ watches the directory); the index is extended, or started over when the log was 
 replaced. While following, the newest event stays on top; once the operator moves the cursor,
 the event under it stays put as new ones arrive (`f` follows again).
 
-The widget is ~300 lines because the view arithmetic (rows to log lines under a filter, cursor
+A first build over a big log (no saved index to load) shows the log's tail under the progress
+bar meanwhile, read from the end of the file: the newest events are on screen at once.
+
+The widget is ~350 lines because the view arithmetic (rows to log lines under a filter, cursor
 and scroll kept steady as lines arrive) belongs in one place.
 """
 
@@ -37,6 +40,8 @@ from gastown_tui.ui.display import bar
 SCAN_PAGE = 2000  # lines read per step of a filter's scan
 CACHE = 4000  # parsed lines kept
 INDEX_CACHE = "beads.db-lineindex"  # next to the projection, ignored by git like it
+PREVIEW_FROM = 8 * 1024 * 1024  # a build over this many bytes shows the log's tail meanwhile
+PREVIEW_BYTES = 256 * 1024
 OP_STYLES = {
     "escalate": "bold red", "merge_failed": "red", "rework": "yellow", "merged": "green",
     "close": "green", "done": "cyan", "sling": "cyan", "nudge": "magenta", "patrol": "dim",
@@ -67,6 +72,7 @@ class FeedView(ScrollView, can_focus=True):
         self.feed_query = FeedQuery()
         self.problem: str | None = None  # why the log cannot be read, when it cannot
         self.indexing: float | None = None  # progress of a first (or restarted) index build
+        self._preview: list[FeedEvent] = []  # the log's last events, newest first, meanwhile
         self.following = True
         self.cursor = 0  # row on screen order: 0 is the newest shown
         self._cache: OrderedDict[int, tuple[bytes, FeedEvent]] = OrderedDict()
@@ -119,8 +125,8 @@ class FeedView(ScrollView, can_focus=True):
     def _refresh(self, first: bool) -> None:
         with self._refresh_lock:  # one refresh at a time; the next sees what this one missed
             fresh = LogIndex(self.log_path, self.index_cache) if first else None
-            if fresh is not None:
-                fresh.load_cache()
+            if fresh is not None and not fresh.load_cache():
+                self._post_preview()
             index = fresh if fresh is not None else self.index
             try:
                 reset = index.refresh(progress=self._progress if first else None)
@@ -136,6 +142,28 @@ class FeedView(ScrollView, can_focus=True):
                 self.app.call_from_thread(self._failed, f"{type(error).__name__}: {reason}")
                 return
             self.app.call_from_thread(self._indexed, fresh, len(index))
+
+    def _post_preview(self) -> None:
+        """While a long build runs, the newest events are read from the log's tail and shown
+        under the progress bar (read-only: the cursor and filters wait for the index)."""
+        try:
+            with self.log_path.open("rb") as handle:
+                size = handle.seek(0, 2)
+                if size < PREVIEW_FROM:
+                    return
+                start = max(0, size - PREVIEW_BYTES)
+                handle.seek(start)
+                data = handle.read(size - start)
+        except OSError:
+            return  # the build reports it
+        lines = data[: data.rfind(b"\n")].split(b"\n")[1:]  # the first may be a partial line
+        preview = [parse_event(line) for line in reversed(lines[-200:]) if line.strip()]
+        self.app.call_from_thread(self._show_preview, preview)
+
+    def _show_preview(self, preview: list[FeedEvent]) -> None:
+        if self.indexing is not None or not self.count:
+            self._preview = preview
+            self.refresh()
 
     def _progress(self, done: int, total: int) -> None:
         fraction = done / total if total else 1.0
@@ -154,6 +182,7 @@ class FeedView(ScrollView, can_focus=True):
     def _indexed(self, fresh: LogIndex | None, count: int) -> None:
         self.problem = None
         self.indexing = None
+        self._preview = []
         if fresh is not None:
             self.index, self.count = fresh, count
             self._cache.clear()
@@ -254,9 +283,14 @@ class FeedView(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         if self.problem is not None:
             return self._message(self.problem if y == 0 else "", "bold red", width)
-        if self.indexing is not None:
-            progress = f"indexing the log {bar(self.indexing, 20)} {self.indexing:.0%}"
-            return self._message(progress if y == 0 else "", "", width)
+        if self.indexing is not None or self._preview:
+            if y == 0:
+                fraction = self.indexing or 0.0
+                progress = f"indexing the log {bar(fraction, 20)} {fraction:.0%}"
+                return self._message(progress, "", width)
+            if y - 1 >= len(self._preview):
+                return self._message("", "", width)
+            return self._strip(self._row_text(self._preview[y - 1]), width)
         line = self._line_at(row)
         if line is None:
             empty = "no events match the filter" if not self.feed_query.empty else "no events yet"
@@ -264,8 +298,10 @@ class FeedView(ScrollView, can_focus=True):
         text = self._row_text(self._event(line)[1])
         if row == self.cursor and self.has_focus:
             text.stylize("reverse")
-        strip = Strip(text.render(self.app.console), text.cell_len)
-        return strip.crop_extend(0, width, Style())
+        return self._strip(text, width)
+
+    def _strip(self, text: Text, width: int) -> Strip:
+        return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, Style())
 
     def _row_text(self, event: FeedEvent) -> Text:
         text = Text(no_wrap=True, end="")
