@@ -162,7 +162,13 @@ def cold_open(root: Path, log: Path, bead: str) -> dict[str, object]:
             return bead in screen
 
         paint = pane.until(seen, 900)
-        ready = pane.until(lambda screen: "rebuild" not in screen.lower(), 900)
+        pane.until(lambda screen: seen(screen) and bool(progress), 900)  # the rebuild showed
+
+        def rebuilt(screen: str) -> bool:
+            seen(screen)  # keeps noting the progress
+            return "rebuild" not in screen.lower()
+
+        ready = pane.until(rebuilt, 900)
         return {"feed_paint_s": round(paint, 3), "projection_ready_s": round(ready, 3),
                 "progress_seen": progress[:3] + progress[-2:]}  # fmt: skip
     finally:
