@@ -49,9 +49,15 @@ class SnapshotFollower:
         self.delivered.set()
 
     def run(self) -> None:
-        town = self.session.open_town(progress=self._progress)
+        # Watch before opening the town (a cold open rebuilds for seconds): what is appended
+        # meanwhile is reported by the first poll. The feed indexes what is there already.
         self.log.start()
-        self.log.start_at_end()  # the feed indexes what is there; the follower tells it what grows
+        self.log.start_at_end()
+        try:
+            town = self.session.open_town(progress=self._progress)
+        except BaseException:
+            self.log.close()
+            raise
         try:
             while not self.stop.is_set():
                 self._wait_until_delivered()
