@@ -146,3 +146,24 @@ async def test_a_long_first_build_shows_the_tail_under_the_progress_bar(
         assert str(newest["bead"]) in feed.render_line(1).text
         feed._indexed(None, feed.count)  # the build ends: the index takes over
         assert feed._preview == [] and str(newest["bead"]) in feed.render_line(0).text
+
+
+async def test_hostile_text_in_an_event_renders_as_text(staged: StagedTown, tmp_path: Path) -> None:
+    app = staged.app(tmp_path / "tui.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        feed = app.dashboard.query_one(FeedView)
+        before = len(log_lines(staged))
+        await until(pilot, lambda: feed.rows() == before, "the log indexed")
+        title = "[bold]bold?[/] \x1b[31mred\x1b[0m 漢字 C-c"
+        subprocess.run(
+            [sys.executable, "-m", "gastown_tui.cli.bd_main", "create", title, "--json"],
+            env={**staged.env, "BEADS_DIR": str(staged.town.paths.beads)}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        await until(pilot, lambda: feed.rows() == before + 1, "the hostile event")
+        strip = feed.render_line(0)
+        assert "[bold]bold?[/] \\x1b[31mred\\x1b[0m 漢字 C-c" in strip.text
+        assert "\x1b" not in strip.text and strip.cell_length == feed.size.width
+        assert not any(segment.style and segment.style.bold for segment in strip
+                       if "bold?" in segment.text), "the markup was not applied"  # fmt: skip
