@@ -79,7 +79,7 @@ class FeedView(ScrollView, can_focus=True):
         # Under a filter: matches among lines that arrived since it was set (oldest first), and
         # those the backward scan found (newest first).
         self._new_matches = array("Q")
-        self._old_matches: list[int] = []
+        self._old_matches = array("Q")  # line numbers only: 8 bytes a match
         self._scan_from = 0  # the backward scan's next line (exclusive), counting down
         self._scan_generation = 0
         self._refresh_lock = threading.Lock()
@@ -209,7 +209,7 @@ class FeedView(ScrollView, can_focus=True):
     def _restart_filter(self) -> None:
         self._scan_generation += 1
         self._new_matches = array("Q")
-        self._old_matches = []
+        self._old_matches = array("Q")
         self._scan_from = self.count
         if not self.feed_query.empty:
             generation, query, start = self._scan_generation, self.feed_query, self.count
