@@ -100,6 +100,23 @@ class FeedQuery:
     def empty(self) -> bool:
         return not (self.words or self.pattern or self.ops or self.rigs or self.actors)
 
+    def could_match(self, line: bytes) -> bool:
+        """A cheap test on the raw line, before it is parsed: False only when `matches` would be
+        False too. The regex is searched as `matches` does; each plain-ASCII type, rig and actor
+        must appear in the line's bytes, and each word in an ASCII line's (lowercase folding of
+        other text is left to `matches`). Assumes what every JSON writer does: printable ASCII
+        but quote and backslash is written as is."""
+        words = self.words if line.isascii() else ()
+        lowered = line.lower() if words else line
+        ops = () if "?" in self.ops else self.ops  # a malformed line's op is "?", not in it
+        return (
+            all(_absent_ok(word, lowered) for word in words)
+            and all(any(_absent_ok(value, line) for value in values) or not values
+                    for values in (ops, self.rigs, self.actors))
+            and (self.pattern is None
+                 or self.pattern.search(line.decode("utf-8", "replace")) is not None)
+        )  # fmt: skip
+
     def matches(self, line: bytes, event: FeedEvent) -> bool:
         if self.ops and event.op not in self.ops:
             return False
@@ -113,6 +130,13 @@ class FeedQuery:
         return (
             self.pattern is None or self.pattern.search(line.decode("utf-8", "replace")) is not None
         )
+
+
+def _absent_ok(needle: str, line: bytes) -> bool:
+    """True unless `needle` surely is not in `line` (it is plain ASCII JSON keeps as is)."""
+    if not needle.isascii() or '"' in needle or "\\" in needle or not needle.isprintable():
+        return True
+    return needle.encode() in line
 
 
 def parse_query(text: str) -> FeedQuery:

@@ -130,3 +130,21 @@ def test_rows_carry_their_offset_and_a_malformed_line_is_reported(tmp_path: Path
     assert [r.malformed for r in rows] == [False, True, False]
     later, _ = events_after(log, rows[2].offset)
     assert later == [rows[2]]
+
+
+def test_the_raw_precheck_never_drops_a_line_the_filter_keeps() -> None:
+    lines = [event(1, "sling", "overseer", rig="web", text="Deploy NOW"),
+             event(2, "nudge", "api/polecats/toast", text="Ünïcode wake up"),
+             json.dumps({"op": "close", "actor": "web/witness", "bead": "web-3", "data": {
+                 "text": "\u212a elvin \"quoted\""}}).encode(),  # json.dumps escapes non-ASCII
+             b"{broken"]  # fmt: skip
+    queries = ["type:sling", "type:close rig:web", "deploy", "ünïcode", "k elvin", "rig:api",
+               "actor:api/polecats", "actor:web/", '"quoted"', "type:?", "/w.ke/"]  # fmt: skip
+    dropped = 0
+    for text in queries:
+        query = parse_query(text)
+        for line in lines:
+            if query.matches(line, parse_event(line)):
+                assert query.could_match(line), (text, line)
+            dropped += not query.could_match(line)
+    assert dropped >= 10, "the precheck does rule lines out"

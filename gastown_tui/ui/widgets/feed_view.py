@@ -225,7 +225,8 @@ class FeedView(ScrollView, can_focus=True):
             first = max(0, stop - SCAN_PAGE)
             lines = index.lines(first, stop)
             found = [first + offset for offset in range(len(lines) - 1, -1, -1)
-                     if query.matches(lines[offset], parse_event(lines[offset]))]  # fmt: skip
+                     if query.could_match(lines[offset])
+                     and query.matches(lines[offset], parse_event(lines[offset]))]  # fmt: skip
             stop = first
             self.app.call_from_thread(self._scanned, generation, found, stop)
 
