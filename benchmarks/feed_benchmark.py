@@ -18,6 +18,9 @@ and "on screen" means `tmux capture-pane` shows it (polled every 10 ms):
 - idle CPU: `gt tui` on a town with 30 polecats in live tmux sessions (the snapshot benchmark's
   town), CPU time of the app process over `--idle-seconds` (utime + stime from /proc).
 
+The module is over 300 lines because it drives four measurements end to end (tmux panes, a
+writer process, a 30-polecat town), one function each.
+
 Toolong lives in its own venv under benchmarks/data (not a project dependency):
     python3 -m venv benchmarks/data/tl-venv && benchmarks/data/tl-venv/bin/pip install toolong
 """
