@@ -104,10 +104,15 @@ class BeadsBrowserApp(App[int]):
     TITLE = "Gas Town · beads"
 
     def __init__(
-        self, source: BeadsSource, environ: Mapping[str, str], clock: Clock | None = None
+        self,
+        source: BeadsSource,
+        environ: Mapping[str, str],
+        clock: Clock | None = None,
+        label: str | None = None,
     ) -> None:
         super().__init__()
         self.source = source
+        self.label = label or str(source.file)
         self.clock = clock or SystemClock()
         self.stop_event = threading.Event()
         self.follower = MirrorFollower(
@@ -122,7 +127,7 @@ class BeadsBrowserApp(App[int]):
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(header_text(None, live=False, seen_at="", error=None), id="browser-header")
+        yield Static(self._header(), id="browser-header")
         yield Static(self._views_text(), id="views")
         yield Input(placeholder="filter: text in id, title, status, type, label", id="filter")
         with Horizontal(id="browser-main"):
@@ -171,8 +176,7 @@ class BeadsBrowserApp(App[int]):
     def _show(self) -> None:
         if not self.query("#issues"):
             return  # shutting down
-        header = header_text(self.mirror, live=self.live, seen_at=self.seen_at, error=self.error)
-        self.query_one("#browser-header", Static).update(header)
+        self.query_one("#browser-header", Static).update(self._header())
         self.query_one("#views", Static).update(self._views_text())
         self.query_one("#tail", Static).update(tail_text(list(self.tail)[:20]))
         table = self.query_one(KeyedTable)
@@ -180,6 +184,11 @@ class BeadsBrowserApp(App[int]):
         table.sync([(row.id, row_cells(row)) for row in rows])
         table.border_title = f"{self.current_view} · {len(rows)}"
         self._show_detail(table.selected_key())
+
+    def _header(self) -> Text:
+        return header_text(
+            self.label, self.mirror, live=self.live, seen_at=self.seen_at, error=self.error
+        )
 
     def _views_text(self) -> Text:
         text = Text(end="", no_wrap=True)
@@ -191,6 +200,7 @@ class BeadsBrowserApp(App[int]):
         if self.needle:
             text.append(" filter: ", style="dim")
             text.append(self.needle, style="bold")
+        text.append("  ● ready  ⊘ blocked", style="dim")
         return text
 
     def _show_detail(self, bead_id: str | None) -> None:

@@ -37,10 +37,12 @@ def row_cells(row: IssueRow) -> tuple[Text, ...]:
     )
 
 
-def header_text(view: MirrorView | None, *, live: bool, seen_at: str, error: str | None) -> Text:
+def header_text(
+    source: str, view: MirrorView | None, *, live: bool, seen_at: str, error: str | None
+) -> Text:
     text = Text(end="", no_wrap=True, overflow="ellipsis")
     text.append("beads ", style="bold")
-    text.append_text(safe(view.source if view else "…"))
+    text.append_text(safe(source))
     text.append("  read-only", style="bold reverse")
     if error is not None:
         text.append("  ")
