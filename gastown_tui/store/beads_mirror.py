@@ -171,7 +171,7 @@ class BeadsMirror:
         try:
             read = read_issues_file(self.source.file)
         except OSError as error:
-            return MirrorRefresh(error=f"{self.source.file}: {error.strerror or error}")
+            return MirrorRefresh(error=f"cannot read {self.source.file}: {error.strerror or error}")
         import_records(self.store, MIRROR_ACTOR, read.records)
         present = {record["id"] for record in read.records}
         gone = sorted(bead_id for bead_id in before if bead_id not in present)
@@ -186,7 +186,7 @@ class BeadsMirror:
 
     def _refresh_events(self) -> MirrorRefresh:
         if not self.source.file.is_file():
-            return MirrorRefresh(error=f"{self.source.file}: the log is missing")
+            return MirrorRefresh(error=f"cannot read {self.source.file}: the log is missing")
         self.store.projection.catch_up()
         return MirrorRefresh()
 

@@ -152,6 +152,30 @@ async def test_hostile_text_renders_as_text(tmp_path: Path) -> None:
     assert "[link=http://x]click[/link]" in text
 
 
+async def test_unreadable_lines_and_a_missing_file_are_said(tmp_path: Path) -> None:
+    app, issues = browser(tmp_path)
+    with issues.open("a", encoding="utf-8") as log:
+        log.write("{torn\n")
+    broken = len(SAMPLE.read_text("utf-8").splitlines()) + 1
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        told = screen_text(app)
+        tail = [line for _, line in app.tail]
+        saved = issues.read_bytes()
+        issues.unlink()
+        await until(pilot, lambda: not app.live, "the stale state")
+        await pilot.pause()
+        stale = screen_text(app)
+        rows_while_stale = len(shown(app))
+        issues.write_bytes(saved)
+        await until(pilot, lambda: app.live, "live again")
+    assert "⚠ 1 unreadable" in told
+    assert tail[0].startswith(f"⚠ skipped {issues}:{broken}: invalid JSON")
+    assert "⚠ skipped" in told
+    assert "○ stale since" in stale and "cannot read" in stale
+    assert rows_while_stale == 19  # the last good view stays, marked stale, never emptied
+
+
 async def test_help_lists_every_browser_key(tmp_path: Path) -> None:
     app, _ = browser(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -125,6 +125,7 @@ class BeadsBrowserApp(App[int]):
         self.live = False
         self.seen_at = ""
         self.error: str | None = None
+        self._problems_told: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), id="browser-header")
@@ -167,6 +168,10 @@ class BeadsBrowserApp(App[int]):
         self.seen_at = message.seen_at
         for line in message.tail:
             self.tail.appendleft((message.seen_at, line))
+        for problem in message.view.problems:  # unreadable lines: said once, where they are
+            if problem not in self._problems_told:
+                self._problems_told.add(problem)
+                self.tail.appendleft((message.seen_at, f"⚠ skipped {problem}"))
         self._show()
 
     def on_mirror_failed(self, message: MirrorFailed) -> None:

@@ -52,18 +52,17 @@ def header_text(
         text.append("  opening…", style="dim")
         return text
     text.append("\n")
+    if live and not view.error:
+        text.append(f"● live · {seen_at}  ", style="green")
+    else:
+        text.append(f"○ stale since {seen_at}  ", style="bold yellow")
     for name in ("open", "ready", "blocked", "closed"):
         text.append(f"{name} ", style="dim")
         text.append(f"{view.count(name)}  ", style="bold")
     if view.problems:
-        text.append(f"{len(view.problems)} problem lines  ", style="bold yellow")
+        text.append(f"⚠ {len(view.problems)} unreadable  ", style="bold yellow")
     if view.error:
         text.append_text(safe(view.error, "bold red"))
-        text.append("  ")
-    if live and not view.error:
-        text.append(f"● live · {seen_at}", style="green")
-    else:
-        text.append(f"○ stale since {seen_at}", style="bold yellow")
     return text
 
 
