@@ -71,7 +71,8 @@ def locate_source(path: Path) -> BeadsSource:
             return BeadsSource("issues", folder / ISSUES_NAME)
     raise BeadsSourceError(
         f"{given}: no beads data here (looked for {ISSUES_NAME} or {EVENTS_NAME} in it and in "
-        f"{given / BEADS_DIR_NAME})"
+        f"{given / BEADS_DIR_NAME}; a Dolt-era bd keeps none until `bd export -o "
+        f".beads/{ISSUES_NAME}`)"
     )
 
 

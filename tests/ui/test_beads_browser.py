@@ -176,6 +176,20 @@ async def test_unreadable_lines_and_a_missing_file_are_said(tmp_path: Path) -> N
     assert rows_while_stale == 19  # the last good view stays, marked stale, never emptied
 
 
+async def test_a_mirror_that_cannot_open_says_why(tmp_path: Path) -> None:
+    app, _ = browser(tmp_path)
+    (tmp_path / "cache").write_text("a file where the cache directory should be", "utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.error is not None, "the error")
+        await pilot.pause()
+        text = screen_text(app)
+        error = app.error
+    assert app.mirror is None
+    assert error is not None
+    assert error.startswith(f"{tmp_path / 'project/.beads/issues.jsonl'}: [Errno 20] Not a dir")
+    assert "[Errno 20] Not a directory" in text
+
+
 async def test_help_lists_every_browser_key(tmp_path: Path) -> None:
     app, _ = browser(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
