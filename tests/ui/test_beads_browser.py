@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import SAMPLES_DIR, clean_env
+from conftest import SAMPLES_DIR, BdRunner, clean_env
 from textual.pilot import Pilot
 from textual.widgets import Input
 from ui_town import screen_text, until
@@ -131,6 +131,26 @@ async def test_the_live_tail_shows_a_rewrite_by_atomic_rename(tmp_path: Path) ->
     assert set(lines) == {"gt-mol-3p4 status open → closed", "gt-mol-1f0 removed"}
     assert "gt-mol-1f0 removed" in text
     assert "gt-mol-3p4" not in open_now and "gt-mol-1f0" not in open_now
+
+
+async def test_our_own_store_is_followed_as_bd_writes_it(bd: BdRunner, tmp_path: Path) -> None:
+    bd("create", "the base", "--id", "t-base")
+    bd("create", "waits for the base", "--id", "t-top", "--deps", "t-base")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    app = BeadsBrowserApp(locate_source(bd.cwd), env)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        blocked_before = shown(app)
+        bd("close", "t-base")
+        await until(pilot, lambda: len(app.tail) == 1, "the close in the tail")
+        await pilot.press("2")
+        await pilot.pause()
+        ready_after = shown(app)
+    assert blocked_before == ["t-top"]
+    assert [line for _, line in app.tail] == ["t-base status open → closed"]
+    assert ready_after == ["t-top"]
 
 
 async def test_hostile_text_renders_as_text(tmp_path: Path) -> None:
