@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,7 @@ class BeadsMirror:
         after = self._records_by_id()
         changed = tuple(sorted(i for i, record in after.items() if before.get(i) != record))
         removed = tuple(sorted(set(before) - set(after)))
-        problems = (*outcome.problems, *self._reports.lines[-MAX_REPORTS:])
+        problems = (*outcome.problems, *self._reports.lines)
         self.problems = problems
         tail = tuple(describe_change(i, before.get(i), after.get(i)) for i in changed + removed)
         return MirrorRefresh(changed, removed, problems, tail, outcome.error)
@@ -176,7 +177,8 @@ class BeadsMirror:
         import_records(self.store, MIRROR_ACTOR, read.records)
         present = {record["id"] for record in read.records}
         gone = sorted(bead_id for bead_id in before if bead_id not in present)
-        if gone:
+        torn = any(reason.startswith("torn last line") for _, reason in read.problems)
+        if gone and not torn:  # a file caught mid-write is not a mass deletion
             with self.store.transaction(MIRROR_ACTOR) as tx:
                 for bead_id in gone:
                     ts = tx.stamp()
@@ -197,10 +199,10 @@ class BeadsMirror:
 
 
 class _Collect:
-    """The projection's reporter: lines kept (shown in the header), never printed."""
+    """The projection's reporter: the latest lines kept (shown in the header), never printed."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.lines: deque[str] = deque(maxlen=MAX_REPORTS)
 
     def __call__(self, message: str) -> None:
         self.lines.append(message)

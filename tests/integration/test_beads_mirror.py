@@ -126,6 +126,24 @@ def test_malformed_lines_are_reported_by_line_and_skipped(tmp_path: Path) -> Non
     assert seen.tail == ("bd-1 new",)
 
 
+def test_a_file_caught_mid_write_deletes_nothing(tmp_path: Path) -> None:
+    issues = tmp_path / "issues.jsonl"
+    records = [{"id": f"bd-{n}", "title": f"issue {n}", "status": "open"} for n in range(4)]
+    issues.write_text("".join(json.dumps(record) + "\n" for record in records), "utf-8")
+    with BeadsMirror.open(issues, environ=cache_env(tmp_path)) as mirror:
+        mirror.refresh()
+        whole = issues.read_text("utf-8")
+        issues.write_text(whole[: len(whole) // 2 + 5], "utf-8")  # an in-place writer, mid-line
+        halfway = mirror.refresh()
+        issues.write_text(whole, "utf-8")
+        done = mirror.refresh()
+        view = mirror_view(mirror)
+    assert halfway.removed == ()
+    assert "torn last line" in halfway.problems[0]
+    assert (done.changed, done.removed, done.problems) == ((), (), ())
+    assert [row.id for row in view.rows] == ["bd-0", "bd-1", "bd-2", "bd-3"]
+
+
 def test_our_own_store_is_read_in_place_with_its_projection_in_the_cache(
     bd: BdRunner, tmp_path: Path
 ) -> None:
