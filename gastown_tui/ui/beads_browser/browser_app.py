@@ -210,7 +210,13 @@ class BeadsBrowserApp(App[int]):
 
     def _show_detail(self, bead_id: str | None) -> None:
         detail = self.mirror.details.get(bead_id) if self.mirror and bead_id else None
-        body = issue_text(detail) if detail else Text("no issue selected", style="dim")
+        if detail is not None:
+            body = issue_text(detail)
+        elif self.mirror is None:
+            body = Text("opening…", style="dim")
+        else:
+            where = f" matching {self.needle!r}" if self.needle else ""
+            body = Text(f"no {self.current_view} issues{where}", style="dim")
         self.query_one("#detail-body", Static).update(body)
 
     def on_keyed_table_row_chosen(self, message: KeyedTable.RowChosen) -> None:
