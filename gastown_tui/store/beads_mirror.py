@@ -28,6 +28,7 @@ from gastown_tui.core.timestamps import format_ts
 from gastown_tui.store import json_codec
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.issues_import import import_records, read_issues_file
+from gastown_tui.store.projection import ProgressCallback
 from gastown_tui.store.store_paths import BEADS_DIR_NAME, StorePaths
 
 MIRROR_ACTOR = "mirror"
@@ -131,12 +132,17 @@ class BeadsMirror:
         *,
         environ: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        progress: ProgressCallback | None = None,
     ) -> BeadsMirror:
         source = locate_source(path)
         cache = mirror_dir(source, environ)
         cache.mkdir(parents=True, exist_ok=True)
         reports = _Collect()
-        options: dict[str, Any] = {"clock": clock or SystemClock(), "report": reports}
+        options: dict[str, Any] = {
+            "clock": clock or SystemClock(),
+            "report": reports,
+            "progress": progress,  # a cold projection of a large log reads for a while
+        }
         if source.kind == "events":
             store = BeadsStore(MirroredStorePaths(cache, source.file), **options)
         else:

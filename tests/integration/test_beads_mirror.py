@@ -150,7 +150,9 @@ def test_our_own_store_is_read_in_place_with_its_projection_in_the_cache(
     bd("create", "the base", "--id", "t-base")
     bd("create", "waits for the base", "--id", "t-top", "--deps", "t-base")
     before = listing(bd.beads_dir)
-    with BeadsMirror.open(bd.cwd, environ=cache_env(tmp_path)) as mirror:
+    read: list[tuple[int, int]] = []
+    progress = lambda done, total: read.append((done, total))  # noqa: E731
+    with BeadsMirror.open(bd.cwd, environ=cache_env(tmp_path), progress=progress) as mirror:
         assert mirror.source.kind == "events"
         mirror.refresh()
         view = mirror_view(mirror)
@@ -158,6 +160,8 @@ def test_our_own_store_is_read_in_place_with_its_projection_in_the_cache(
         seen = mirror.refresh()
         after = mirror_view(mirror)
         database = mirror.store.paths.database
+    size = (bd.beads_dir / "events.jsonl").stat().st_size
+    assert read and read[-1][0] == read[-1][1] <= size  # the cold projection said how far
     assert {row.id for row in view.visible("blocked")} == {"t-top"}
     assert [link.id for link in view.details["t-top"].depends_on] == ["t-base"]
     assert [link.id for link in view.details["t-base"].dependents] == ["t-top"]

@@ -34,6 +34,7 @@ from gastown_tui.ui.beads_browser.issue_text import (
 from gastown_tui.ui.beads_browser.mirror_follower import (
     MirrorFailed,
     MirrorFollower,
+    MirrorProgress,
     MirrorUpdated,
 )
 from gastown_tui.ui.key_registry import BROWSER_KEYS, bindings
@@ -173,6 +174,13 @@ class BeadsBrowserApp(App[int]):
                 self._problems_told.add(problem)
                 self.tail.appendleft((message.seen_at, f"⚠ skipped {problem}"))
         self._show()
+
+    def on_mirror_progress(self, message: MirrorProgress) -> None:
+        if self.mirror is None and message.total and self.query("#browser-header"):
+            share = 100 * message.done // message.total
+            header = self._header()
+            header.append(f"  building the projection in the cache: {share}%", style="bold")
+            self.query_one("#browser-header", Static).update(header)
 
     def on_mirror_failed(self, message: MirrorFailed) -> None:
         self.error = message.error

@@ -36,6 +36,14 @@ class MirrorUpdated(Message):
 
 
 @dataclass
+class MirrorProgress(Message):
+    """The cache's projection is being built from the user's log: bytes read of all."""
+
+    done: int
+    total: int
+
+
+@dataclass
 class MirrorFailed(Message):
     """The mirror could not be opened at all (an unreadable cache, a corrupt store)."""
 
@@ -73,7 +81,12 @@ class MirrorFollower:
 
     def run(self) -> None:
         try:
-            mirror = BeadsMirror.open(self.source.file, environ=self.environ, clock=self.clock)
+            mirror = BeadsMirror.open(
+                self.source.file,
+                environ=self.environ,
+                clock=self.clock,
+                progress=self._progress,
+            )
         except Exception as error:  # anything: the UI must say why, never hang on "opening"
             self.post(MirrorFailed(f"{self.source.file}: {error}"))
             return
@@ -93,6 +106,9 @@ class MirrorFollower:
                 self._wait_for_change(identity)
         finally:
             mirror.close()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.post(MirrorProgress(done, total))
 
     def _wait_for_change(self, identity: tuple[int, int, int] | None) -> None:
         while not self.stop.is_set():
