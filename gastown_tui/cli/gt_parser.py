@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=2.0,
         help="seconds between looks at tmux (the log is followed as it changes)",
     )
+    tui.add_argument(
+        "--beads",
+        type=Path,
+        metavar="DIR",
+        help="instead: browse any beads directory read-only (a .beads dir, a directory holding "
+        "one, or its issues.jsonl); works outside a town, writes only to a cache",
+    )
 
     install = top.add("install", "gt_town_commands:cmd_install", "create a town in DIR")
     install.add_argument("dir", type=Path)

@@ -193,6 +193,67 @@ APP_KEYS: tuple[KeySpec, ...] = (
 
 ALL_KEYS = DASHBOARD_KEYS + APP_KEYS
 
+BROWSE = "Beads browser (gt tui --beads)"
+
+BROWSER_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("browser.open_view", "1", "view('open')", "open", "Show open issues", BROWSE),
+    KeySpec(
+        "browser.ready_view",
+        "2",
+        "view('ready')",
+        "ready",
+        "Show the ready queue: open, nothing blocking",
+        BROWSE,
+    ),
+    KeySpec(
+        "browser.blocked_view",
+        "3",
+        "view('blocked')",
+        "blocked",
+        "Show blocked issues (waiting on an open dependency)",
+        BROWSE,
+    ),
+    KeySpec("browser.all_view", "4", "view('all')", "all", "Show every issue", BROWSE),
+    KeySpec(
+        "browser.filter",
+        "slash",
+        "filter",
+        "filter",
+        "Filter the issues by text (id, title, status, type, assignee, label)",
+        BROWSE,
+    ),
+    KeySpec(
+        "browser.open",
+        "enter",
+        "open_issue",
+        "detail",
+        "Open the selected issue: description, dependencies, dependents, comments",
+        BROWSE,
+        show=False,
+    ),
+    KeySpec(
+        "browser.palette",
+        "ctrl+p",
+        "command_palette",
+        "palette",
+        "Command palette: every browser action by name",
+        APP,
+        show=False,
+    ),
+    KeySpec("browser.help", "question_mark", "help", "help", "Help: every browser key", APP),
+    KeySpec(
+        "browser.back",
+        "escape",
+        "leave",
+        "back",
+        "Back: close the detail, help or filter",
+        APP,
+        show=False,
+        palette=False,
+    ),
+    KeySpec("browser.quit", "q", "quit", "quit", "Quit the beads browser", APP),
+)
+
 
 def bindings(specs: tuple[KeySpec, ...]) -> list[Binding]:
     return [

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gastown_tui.core.clock import Clock, SystemClock
+from gastown_tui.store.beads_mirror import locate_source
 from gastown_tui.ui.app import ControlRoomApp
+from gastown_tui.ui.beads_browser.browser_app import BeadsBrowserApp
 from gastown_tui.ui.demo_app import DemoControlRoom
 from gastown_tui.ui.engine_session import EngineSession
 
@@ -26,5 +28,12 @@ def run_demo_room(root: Path, environ: Mapping[str, str], notice: str) -> int:
     """The control room `gt demo` opens; 130 when the operator stopped it with Ctrl-C."""
     session = EngineSession(root, {**environ, "GT_TOWN": str(root)})
     app = DemoControlRoom(session, tick=1.0, source_label=f"demo · {root}", notice=notice)
+    app.run()
+    return app.return_code or 0
+
+
+def run_beads_browser(path: Path, environ: Mapping[str, str]) -> int:
+    """`gt tui --beads DIR`: the read-only browser; `BeadsSourceError` names a wrong path."""
+    app = BeadsBrowserApp(locate_source(path), environ)
     app.run()
     return app.return_code or 0

@@ -35,9 +35,9 @@ def test_shipped_resources_are_found() -> None:
 
 
 def test_the_readme_lists_every_key_of_the_control_room() -> None:
-    from gastown_tui.ui.key_registry import ALL_KEYS, key_display
+    from gastown_tui.ui.key_registry import ALL_KEYS, BROWSER_KEYS, key_display
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [spec.id for spec in ALL_KEYS
+    missing = [spec.id for spec in ALL_KEYS + BROWSER_KEYS
                if f"| `{key_display(spec.key)}` | {spec.help} |" not in readme]  # fmt: skip
     assert missing == [], "README's control room table is missing these keys"

@@ -1,0 +1,1 @@
+"""The read-only beads browser (`gt tui --beads DIR`): a mirror of any beads directory."""
