@@ -1,0 +1,74 @@
+"""Writing `usage` events: one per agent session, with its tokens and what they cost.
+
+The event (op `usage`, on the work bead, by the agent) has exactly the data keys agent,
+session, model, input_tokens, output_tokens, cost_usd, bead and rig. `input_tokens` counts every
+input token the model read, cache writes and reads included; `cost_usd` prices those at their
+cache rates (model_prices).
+
+Who records what:
+- builtin: the session program, from the API's usage figures, when its session ends (also when
+  it is killed or crashes, from a `finally`).
+- claude: `record_claude_usage` when the session ends, from the Claude Code transcript
+  (claude_transcripts) when one is found for the worktree; best effort, nothing when not.
+- sim: nothing. A session without a usage event cost nothing: reports count absence as zero.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.town.costs.claude_transcripts import transcript_usage
+from gastown_tui.town.costs.model_prices import cost_usd
+from gastown_tui.town.town import Town
+
+USAGE_OP = "usage"
+USAGE_KEYS = ("agent", "session", "model", "input_tokens", "output_tokens", "cost_usd", "bead",
+              "rig")  # fmt: skip
+
+
+def record_usage(
+    town_or_store: Town | BeadsStore,
+    agent: str,
+    session: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cost_usd: float,
+    bead: str,
+    rig: str,
+) -> dict[str, object]:
+    """Append one `usage` event (actor: the agent); returns its data."""
+    store = town_or_store.store if isinstance(town_or_store, Town) else town_or_store
+    data: dict[str, object] = {
+        "agent": agent, "session": session, "model": model, "input_tokens": int(input_tokens),
+        "output_tokens": int(output_tokens), "cost_usd": round(float(cost_usd), 6),
+        "bead": bead, "rig": rig,
+    }  # fmt: skip
+    with store.transaction(agent) as tx:
+        tx.emit(USAGE_OP, bead, data)
+    return data
+
+
+def record_claude_usage(
+    town: Town,
+    agent: str,
+    session: str,
+    model: str,
+    bead: str,
+    rig: str,
+    worktree: Path,
+    since: datetime | None,
+) -> dict[str, object] | None:
+    """The usage of a claude session, read from its transcript under `~/.claude/projects/`;
+    None (and nothing written) when no transcript of this worktree since `since` is found."""
+    home = Path(town.environ.get("HOME") or Path.home())
+    found = transcript_usage(home, worktree, since)
+    if found is None:
+        return None
+    used_model = found.model or model
+    cost = cost_usd(used_model, found.input_tokens, found.output_tokens,
+                    found.cache_write_tokens, found.cache_read_tokens)  # fmt: skip
+    return record_usage(town, agent, session, used_model, found.all_input_tokens,
+                        found.output_tokens, cost, bead, rig)  # fmt: skip

@@ -1,0 +1,225 @@
+"""The `builtin` runtime's session program (DESIGN §5): `python -m` this in a polecat's pane.
+
+It reads `gt prime` for its agent (the first user message), runs the agent loop
+(runtime.anthropic_agent) on the Messages API with the tools confined to the worktree, prints
+a readable transcript to the pane, and records the session's usage (town.costs) when the loop
+ends, when the session is killed (`gt done` ends it from outside: SIGHUP) or crashes. When
+the loop stops on a bound (turns, tokens), on an API that keeps failing, or without the work
+being done, it raises a HIGH escalation on the bead and waits, so nothing respawns it into
+the same wall.
+
+Settings: the model is the session's (`--model`, from the sling or rig.toml) unless the sling
+var `builtin.model` names another; bounds come from rig.toml `[agent]` (max_turns,
+max_session_tokens, max_output_tokens, api_retries, api_backoff_seconds) and the sling vars
+`builtin.max_turns` / `builtin.max_tokens`. The key and base URL come from the environment
+(ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL) through the SDK; the key is never printed or logged.
+
+It lives in town/ rather than runtime/ because it records usage and escalates through the
+engine; the loop itself and its tools are runtime/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import anthropic
+
+from gastown_tui.core import record as rec
+from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.core.rig_settings import RigSettings
+from gastown_tui.runtime.agent_tools import WorktreeTools
+from gastown_tui.runtime.anthropic_agent import ENDED, AgentLimits, AgentLoop, AgentOutcome
+from gastown_tui.town.comms.escalations import escalate
+from gastown_tui.town.costs.model_prices import cost_usd, price_of
+from gastown_tui.town.costs.usage_recording import record_usage
+from gastown_tui.town.hooks import hook_queue, running_bead
+from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work.prime import prime_context, prime_text
+
+SYSTEM_PROMPT = """\
+You are a polecat: a worker agent in a Gas Town workspace, working alone in a git worktree of \
+one repository (a rig). Your first message is the output of `gt prime`: your identity, the \
+bead (work item) on your hook and its molecule, a checklist of steps.
+
+Work through the checklist in order. For each step do the work, then close it with \
+`bd close <step-id> --continue` (the next ready step is claimed for you). Closing a step whose \
+prerequisites are open is refused; do not force it. Useful commands (via the run tool): \
+`gt prime` (your context again), `bd show <id>`, `bd mol current <molecule-id>`, git, and the \
+rig's tests (the gates listed in the prime text). Commit your changes with git as you go.
+
+When every step but the last is closed and the tests pass, run `gt done`: it commits what is \
+left, pushes your branch, files the merge request and ends this session. If you are blocked \
+and need a human decision, run `gt escalate create -s HIGH "<problem>" --issue <bead> --tried \
+"<what you tried>"` and stop.
+
+Your tools (read_file, write_file, list_dir, run) work only inside your worktree; paths are \
+relative to it. Be concise; do not ask for confirmation: nobody is reading live."""
+
+LIMIT_KEYS: dict[str, type[int] | type[float]] = {
+    "max_turns": int, "max_session_tokens": int, "max_output_tokens": int, "api_retries": int,
+    "api_backoff_seconds": float,
+}  # fmt: skip
+LIMIT_FIELDS = {"api_backoff_seconds": "backoff_seconds"}
+VAR_LIMITS = {"builtin.max_turns": "max_turns", "builtin.max_tokens": "max_session_tokens"}
+_recording = False  # set while the usage event is written: a hang-up then waits for it
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    outcome: AgentOutcome | None
+    escalation: str | None
+    usage: dict[str, object] | None
+
+
+def agent_limits(
+    rig: RigSettings, variables: Mapping[str, Any], say: Callable[[str], None]
+) -> AgentLimits:
+    """The bounds for this session: rig.toml [agent] first, then the sling's vars; a bad value
+    is ignored, loudly."""
+    agent = rig.extra.get("agent")
+    wanted = (
+        {key: agent[key] for key in LIMIT_KEYS if key in agent} if isinstance(agent, dict) else {}
+    )
+    wanted.update({key: variables[var] for var, key in VAR_LIMITS.items() if var in variables})
+    values: dict[str, Any] = {}
+    for key, value in wanted.items():
+        kind = LIMIT_KEYS[key]
+        smallest = 0 if key == "api_retries" or kind is float else 1
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < smallest:
+            say(f"builtin: ignoring {key}={value!r} (needs a number >= {smallest})")
+            continue
+        values[LIMIT_FIELDS.get(key, key)] = number
+    return AgentLimits(**values)
+
+
+def _say_without(secret: str, out: Callable[[str], None]) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        out(text.replace(secret, "[key hidden]") if secret else text)
+
+    return say
+
+
+def _still_mine(town: Town, actor: str, bead: str) -> bool:
+    town.store.projection.catch_up()
+    current = running_bead(hook_queue(town.store.connection, actor))
+    return current is not None and current["id"] == bead
+
+
+def _escalate(town: Town, actor: str, bead: str, text: str, tried: str,
+              say: Callable[[str], None]) -> str:  # fmt: skip
+    record = escalate(town, "HIGH", text, actor, issue=bead, tried=tried)
+    say(f"builtin: escalated (HIGH) as {record['id']}: {text}")
+    return str(record["id"])
+
+
+def run_builtin_session(
+    town: Town,
+    actor: str,
+    bead: str,
+    model: str,
+    worktree: Path,
+    say: Callable[[str], None],
+    *,
+    environ: Mapping[str, str] | None = None,
+    make_client: Callable[..., anthropic.Anthropic] = anthropic.Anthropic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SessionReport:
+    """One session of `actor` on `bead`, start to finish (the pane program without its waits)."""
+    global _recording
+    environ = os.environ if environ is None else environ
+    context = prime_context(town, actor)
+    first_message = prime_text(context)
+    say(first_message)
+    current = context["current"]
+    if current is None or current["id"] != bead:
+        say(f"builtin: {bead} is not the work on my hook; nothing to do")
+        return SessionReport(None, None, None)
+    address = parse_address(actor)
+    rig = town.rig(str(address.rig))
+    variables = current.get("vars") or {}
+    model = str(variables.get("builtin.model") or model)
+    limits = agent_limits(rig, variables, say)
+    stored = town.store.get(bead)
+    session = str(rec.metadata_of(stored).get("session") or "") if stored else ""
+    if price_of(model) is None:
+        say(f"builtin: no price for model {model!r}; its usage is recorded at $0")
+    try:
+        client = make_client(max_retries=0)
+    except anthropic.AnthropicError as error:
+        text = f"the builtin agent cannot reach the Anthropic API: {error}"
+        return SessionReport(None, _escalate(town, actor, bead, text, "starting", say), None)
+    tools = WorktreeTools(worktree, environ)
+    loop = AgentLoop(client, model, SYSTEM_PROMPT, tools, limits, say, sleep)
+    say(f"builtin: {model}, at most {limits.max_turns} turns and "
+        f"{limits.max_session_tokens} tokens")  # fmt: skip
+    usage: dict[str, object] | None = None
+    try:
+        outcome = loop.run(first_message)
+    finally:
+        used = loop.outcome
+        if used.turns or used.total_tokens:
+            _recording = True
+            priced = used.models[0] if used.models else model  # the API's name for it
+            try:
+                usage = record_usage(
+                    town, actor, session, priced,
+                    used.input_tokens + used.cache_write_tokens + used.cache_read_tokens,
+                    used.output_tokens,
+                    cost_usd(priced, used.input_tokens, used.output_tokens,
+                             used.cache_write_tokens, used.cache_read_tokens),
+                    bead, rig.name,
+                )  # fmt: skip
+            finally:
+                _recording = False
+            say(f"builtin: used {usage['input_tokens']} input and {usage['output_tokens']} "
+                f"output tokens in {used.turns} turns (${usage['cost_usd']})")  # fmt: skip
+    escalation = None
+    tried = f"{outcome.turns} turns with {model}"
+    if outcome.status != ENDED:
+        text = f"builtin agent {actor} stopped on {bead}: {outcome.detail}"
+        escalation = _escalate(town, actor, bead, text, tried, say)
+    elif _still_mine(town, actor, bead):
+        text = f"builtin agent {actor} ended its turn on {bead} without `gt done`"
+        escalation = _escalate(town, actor, bead, text, tried, say)
+    return SessionReport(outcome, escalation, usage)
+
+
+def _hang_up(signum: int, frame: FrameType | None) -> None:
+    """The session is being killed: unwind, so the `finally` records the usage."""
+    if not _recording:
+        raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="builtin-agent")
+    parser.add_argument("--model", required=True)
+    args = parser.parse_args(argv)
+    say = _say_without(os.environ.get("ANTHROPIC_API_KEY", ""), lambda t: print(t, flush=True))
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, _hang_up)
+    bead, actor = os.environ.get("GT_BEAD", ""), os.environ.get("BD_ACTOR", "")
+    try:
+        town = Town.find()
+        run_builtin_session(town, actor, bead, args.model, Path.cwd(), say)
+    except (TownError, AddressError, OSError) as error:
+        say(f"builtin: {error}")
+    say("builtin: session over; waiting for the town to end it")
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
