@@ -98,11 +98,14 @@ def _handler(server: MessagesApiServer) -> type[BaseHTTPRequestHandler]:
             else:
                 reply = server.answer(body, {k.lower(): v for k, v in self.headers.items()})
             payload = json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(reply.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client is gone (a session killed while it waited): nobody to answer
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             return
