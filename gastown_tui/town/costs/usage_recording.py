@@ -8,8 +8,10 @@ cache rates (model_prices).
 Who records what:
 - builtin: the session program, from the API's usage figures, when its session ends (also when
   it is killed or crashes, from a `finally`).
-- claude: `record_claude_usage` when the session ends, from the Claude Code transcript
-  (claude_transcripts) when one is found for the worktree; best effort, nothing when not.
+- claude: `record_claude_session_usage` from `gt done` (the session's last act; the worktree
+  still exists), from the Claude Code transcript of the worktree (claude_transcripts) since
+  the session started; best effort: nothing when no transcript is found, and a session that
+  ends without `gt done` (killed, respawned) is not counted.
 - sim: nothing. A session without a usage event cost nothing: reports count absence as zero.
 """
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from gastown_tui.core import record as rec
+from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.town.costs.claude_transcripts import transcript_usage
 from gastown_tui.town.costs.model_prices import cost_usd
@@ -72,3 +76,19 @@ def record_claude_usage(
                     found.cache_write_tokens, found.cache_read_tokens)  # fmt: skip
     return record_usage(town, agent, session, used_model, found.all_input_tokens,
                         found.output_tokens, cost, bead, rig)  # fmt: skip
+
+
+def record_claude_session_usage(
+    town: Town, record: rec.Record, agent: str, worktree: Path
+) -> dict[str, object] | None:
+    """`record_claude_usage` for the session working on `record` (a hooked bead), when its
+    runtime is claude; None otherwise."""
+    metadata = rec.metadata_of(record)
+    if metadata.get("runtime") != "claude":
+        return None
+    started = metadata.get("started_at")
+    return record_claude_usage(
+        town, agent, str(metadata.get("session") or ""), str(metadata.get("model") or ""),
+        record["id"], str(metadata.get("rig") or ""), worktree,
+        parse_ts(started) if isinstance(started, str) else None,
+    )  # fmt: skip
