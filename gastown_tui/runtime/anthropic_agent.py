@@ -2,7 +2,8 @@
 
 The loop sends the conversation, runs every `tool_use` the model asks for (WorktreeTools) and
 sends the results back, until the model ends its turn or a bound is hit: `max_turns` API calls
-or `max_session_tokens` input+output tokens in the session. An API error that may pass (a 5xx,
+or `max_session_tokens` input+output tokens (per run: `resume` after an operator's reply starts
+a fresh budget, the totals keep counting). An API error that may pass (a 5xx,
 429, a timeout or a refused connection) is retried `api_retries` times with doubling backoff;
 any other (a 401, a 400) stops at once. Nothing here raises for those: the caller gets an
 `AgentOutcome` saying how it ended and the tokens used, and escalates.
@@ -14,6 +15,7 @@ replaced.
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ TURN_LIMIT = "turn_limit"
 TOKEN_LIMIT = "token_limit"
 API_FAILED = "api_failed"
 SHOWN_RESULT_LINES = 12
+NUDGE_PREFIX = "Typed into your session (a nudge from the town or the operator): "
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def _describe_call(name: str, arguments: dict[str, Any]) -> str:
 
 
 class AgentLoop:
-    """One session's conversation: `run()` drives it to an outcome."""
+    """One session's conversation: `run()` drives it to an outcome; `resume()` carries it on
+    after one (an operator's reply), with a fresh budget of turns and tokens. Lines put in
+    `inbox` (nudges typed into the pane) reach the model with the next request."""
 
     def __init__(
         self,
@@ -113,6 +118,7 @@ class AgentLoop:
         limits: AgentLimits,
         say: Say,
         sleep: Callable[[float], None] = time.sleep,
+        inbox: queue.Queue[str] | None = None,
     ) -> None:
         self.client = client
         self.model = model
@@ -121,22 +127,48 @@ class AgentLoop:
         self.limits = limits
         self.say = say
         self.sleep = sleep
+        self.inbox = inbox
+        self.messages: list[dict[str, Any]] = []
         self.outcome = AgentOutcome()  # kept up to date, so a caller's `finally` sees usage
 
     def run(self, first_message: str) -> AgentOutcome:
-        messages: list[dict[str, Any]] = [{"role": "user", "content": first_message}]
+        self.messages = [{"role": "user", "content": first_message}]
+        return self._drive()
+
+    def resume(self, text: str) -> AgentOutcome:
+        self._add_user_text(text)
+        return self._drive()
+
+    def _add_user_text(self, text: str) -> None:
+        last = self.messages[-1] if self.messages else None
+        if last is None or last["role"] != "user":
+            self.messages.append({"role": "user", "content": [{"type": "text", "text": text}]})
+        elif isinstance(last["content"], str):
+            last["content"] = [{"type": "text", "text": last["content"]},
+                               {"type": "text", "text": text}]  # fmt: skip
+        else:
+            last["content"].append({"type": "text", "text": text})
+
+    def _take_nudges(self) -> None:
+        while self.inbox is not None and not self.inbox.empty():
+            line = self.inbox.get_nowait()
+            self._add_user_text(f"{NUDGE_PREFIX}{line}")
+
+    def _drive(self) -> AgentOutcome:
         outcome = self.outcome
+        first_turn, first_tokens = outcome.turns, outcome.total_tokens
         while True:
-            if outcome.turns >= self.limits.max_turns:
+            if outcome.turns - first_turn >= self.limits.max_turns:
                 outcome.status = TURN_LIMIT
                 outcome.detail = f"reached the limit of {self.limits.max_turns} turns"
                 return outcome
-            if outcome.total_tokens >= self.limits.max_session_tokens:
+            if outcome.total_tokens - first_tokens >= self.limits.max_session_tokens:
                 outcome.status = TOKEN_LIMIT
-                outcome.detail = (f"used {outcome.total_tokens} tokens, the limit is "
-                                  f"{self.limits.max_session_tokens}")  # fmt: skip
+                outcome.detail = (f"used {outcome.total_tokens - first_tokens} tokens, the "
+                                  f"limit is {self.limits.max_session_tokens}")  # fmt: skip
                 return outcome
-            response = self._create(messages)
+            self._take_nudges()
+            response = self._create(self.messages)
             if response is None:
                 outcome.status = API_FAILED
                 return outcome
@@ -145,13 +177,13 @@ class AgentLoop:
             if response.model and response.model not in outcome.models:
                 outcome.models.append(str(response.model))
             content = _assistant_content(response)
-            messages.append({"role": "assistant", "content": content})
+            self.messages.append({"role": "assistant", "content": content})
             results = self._run_tools(content)
             if response.stop_reason != "tool_use" or not results:
                 outcome.status = ENDED
                 outcome.detail = f"the model ended its turn ({response.stop_reason})"
                 return outcome
-            messages.append({"role": "user", "content": results})
+            self.messages.append({"role": "user", "content": results})
 
     def _create(self, messages: list[dict[str, Any]]) -> Any:
         """One API call with bounded retries; None (and outcome.detail) when it failed."""

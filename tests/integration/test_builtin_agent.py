@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,15 @@ from typing import Any
 import anthropic
 import pytest
 from engine_town import new_bead
-from messages_api_server import MessagesApiServer, failure, serving, tool_turn
+from messages_api_server import (
+    Body,
+    MessagesApiServer,
+    Reply,
+    end_turn,
+    failure,
+    serving,
+    tool_turn,
+)
 
 from gastown_tui.runtime.agent_tools import WorktreeTools
 from gastown_tui.town.read_model.snapshot import town_snapshot
@@ -86,16 +95,24 @@ def _hooked_town(
 
 
 def _session(
-    town: Town, bead: str, agent: str, api: MessagesApiServer, delays: list[float]
+    town: Town,
+    bead: str,
+    agent: str,
+    api: MessagesApiServer,
+    delays: list[float],
+    inbox: queue.Queue[str] | None = None,
+    answers: tuple[str, ...] = (),
 ) -> tuple[SessionReport, list[str]]:
     said: list[str] = []
+    waiting = list(answers)
 
     def client(**options: Any) -> anthropic.Anthropic:
         return anthropic.Anthropic(base_url=api.base_url, api_key=KEY, **options)
 
     report = run_builtin_session(
         town, agent, bead, MODEL, town.paths.polecat("demo", agent.rsplit("/", 1)[1]),
-        said.append, make_client=client, sleep=delays.append,
+        said.append, make_client=client, sleep=delays.append, inbox=inbox,
+        next_answer=lambda: waiting.pop(0) if waiting else None,
     )  # fmt: skip
     return report, said
 
@@ -120,7 +137,7 @@ def test_api_errors_are_retried_a_bounded_number_of_times_then_escalated(
     assert len(api.requests) == 5 and delays == [2.0, 4.0, 8.0, 16.0]
     assert {api.sent_key(i) for i in range(5)} == {KEY}
     assert report.outcome is not None and report.outcome.status == "api_failed"
-    assert "failed after 5 attempt(s)" in report.outcome.detail and report.usage is None
+    assert "failed after 5 attempt(s)" in report.outcome.detail and report.usage == []
     (escalated,) = [e for e in _ops(town, "escalate") if e["bead"] == bead]
     assert escalated["data"]["severity"] == "HIGH" and escalated["actor"] == agent
     assert escalated["data"]["escalation"] == report.escalation
@@ -163,6 +180,47 @@ def test_the_turn_limit_stops_the_loop_records_usage_and_escalates(
     assert escalated["data"]["severity"] == "HIGH"
     assert "reached the limit of 2 turns" in str(town.store.get(str(report.escalation)))
     assert any("> list_dir ." in line for line in said)
+
+
+def test_the_token_limit_stops_the_loop(engine_town_factory: Callable[..., Town]) -> None:
+    town, bead, agent = _hooked_town(engine_town_factory, {"builtin.max_tokens": "1500"})
+    with serving([tool_turn([("list_dir", {"path": "."})], (1000, 100))] * 5) as api:
+        report, _ = _session(town, bead, agent, api, [])
+    assert len(api.requests) == 2 and report.outcome is not None
+    assert report.outcome.status == "token_limit" and "the limit is 1500" in report.outcome.detail
+    assert [u["input_tokens"] for u in report.usage] == [2000]
+
+
+def test_nudges_reach_the_model_and_an_answer_resumes_a_stopped_session(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town, bead, agent = _hooked_town(engine_town_factory, {"builtin.max_turns": "2"})
+    inbox: queue.Queue[str] = queue.Queue()
+
+    def nudged(body: Body) -> Reply:
+        inbox.put("Deacon: no progress for 300s")
+        return tool_turn([("list_dir", {"path": "."})], (1000, 100))
+
+    script = [nudged, tool_turn([("read_file", {"path": "README.md"})], (1000, 100)),
+              end_turn("Understood, stopping here.", (50, 5))]  # fmt: skip
+    with serving(script) as api:
+        report, said = _session(town, bead, agent, api, [], inbox, ("Carry on, it was a test",))
+    assert len(api.requests) == 3
+    # The nudge went with the tool results of the next request; the answer with the third.
+    second = api.requests[1]["messages"][-1]["content"]
+    assert [b["type"] for b in second] == ["tool_result", "text"]
+    assert second[1]["text"].endswith("a nudge from the town or the operator): Deacon: no "
+                                      "progress for 300s")  # fmt: skip
+    third = api.requests[2]["messages"][-1]["content"]
+    assert [b["type"] for b in third] == ["tool_result", "text"]
+    assert third[1]["text"].endswith(": Carry on, it was a test")
+    # Usage recorded per stretch of work, never twice; one open question, asked once.
+    assert [(u["input_tokens"], u["output_tokens"]) for u in report.usage] == [(2000, 200),
+                                                                              (50, 5)]  # fmt: skip
+    assert [e["data"]["input_tokens"] for e in _ops(town, "usage")] == [2000, 50]
+    assert len([e for e in _ops(town, "escalate") if e["bead"] == bead]) == 1
+    assert report.outcome is not None and report.outcome.status == "end_turn"
+    assert any("ended its turn" in line for line in said)
 
 
 def test_a_missing_key_is_the_rigs_runtime_problem_and_sling_refuses(

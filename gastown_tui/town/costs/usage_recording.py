@@ -17,6 +17,7 @@ Who records what:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -92,3 +93,32 @@ def record_claude_session_usage(
         record["id"], str(metadata.get("rig") or ""), worktree,
         parse_ts(started) if isinstance(started, str) else None,
     )  # fmt: skip
+
+
+@dataclass
+class SessionMeter:
+    """Records a session's usage as it grows: each `record` writes one event with what was
+    used since the last one (nothing when nothing was), so a session that records after each
+    stretch of work and again when it is killed never counts a token twice."""
+
+    town: Town
+    agent: str
+    session: str
+    bead: str
+    rig: str
+    recorded: tuple[int, int, int, int] = (0, 0, 0, 0)
+    events: list[dict[str, object]] = field(default_factory=list)
+
+    def record(
+        self, model: str, input_tokens: int, output_tokens: int, cache_write: int, cache_read: int
+    ) -> dict[str, object] | None:
+        totals = (input_tokens, output_tokens, cache_write, cache_read)
+        fresh, out, write, read = (a - b for a, b in zip(totals, self.recorded, strict=True))
+        if not any((fresh, out, write, read)):
+            return None
+        cost = cost_usd(model, fresh, out, write, read)
+        data = record_usage(self.town, self.agent, self.session, model, fresh + write + read, out,
+                            cost, self.bead, self.rig)  # fmt: skip
+        self.recorded = totals
+        self.events.append(data)
+        return data

@@ -5,8 +5,10 @@ It reads `gt prime` for its agent (the first user message), runs the agent loop
 a readable transcript to the pane, and records the session's usage (town.costs) when the loop
 ends, when the session is killed (`gt done` ends it from outside: SIGHUP) or crashes. When
 the loop stops on a bound (turns, tokens), on an API that keeps failing, or without the work
-being done, it raises a HIGH escalation on the bead and waits, so nothing respawns it into
-the same wall.
+being done, it raises a HIGH escalation on the bead and waits (an open question: the Deacon
+neither nudges nor restarts it), so nothing respawns it into the same wall. A line typed into
+the pane (a nudge; an operator's reply to the escalation arrives as one) reaches the model with
+its next request, and resumes a stopped loop with a fresh budget, at most MAX_RESUMES times.
 
 Settings: the model is the session's (`--model`, from the sling or rig.toml) unless the sling
 var `builtin.model` names another; bounds come from rig.toml `[agent]` (max_turns,
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,12 +39,19 @@ import anthropic
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.core.display_text import visible
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.agent_tools import WorktreeTools
-from gastown_tui.runtime.anthropic_agent import ENDED, AgentLimits, AgentLoop, AgentOutcome
+from gastown_tui.runtime.anthropic_agent import (
+    ENDED,
+    NUDGE_PREFIX,
+    AgentLimits,
+    AgentLoop,
+    AgentOutcome,
+)
 from gastown_tui.town.comms.escalations import escalate
-from gastown_tui.town.costs.model_prices import cost_usd, price_of
-from gastown_tui.town.costs.usage_recording import record_usage
+from gastown_tui.town.costs.model_prices import price_of
+from gastown_tui.town.costs.usage_recording import SessionMeter
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.prime import prime_context, prime_text
@@ -70,6 +81,7 @@ LIMIT_KEYS: dict[str, type[int] | type[float]] = {
 }  # fmt: skip
 LIMIT_FIELDS = {"api_backoff_seconds": "backoff_seconds"}
 VAR_LIMITS = {"builtin.max_turns": "max_turns", "builtin.max_tokens": "max_session_tokens"}
+MAX_RESUMES = 5
 _recording = False  # set while the usage event is written: a hang-up then waits for it
 
 
@@ -77,7 +89,7 @@ _recording = False  # set while the usage event is written: a hang-up then waits
 class SessionReport:
     outcome: AgentOutcome | None
     escalation: str | None
-    usage: dict[str, object] | None
+    usage: list[dict[str, object]]  # the usage events written
 
 
 def agent_limits(
@@ -136,9 +148,13 @@ def run_builtin_session(
     environ: Mapping[str, str] | None = None,
     make_client: Callable[..., anthropic.Anthropic] = anthropic.Anthropic,
     sleep: Callable[[float], None] = time.sleep,
+    inbox: queue.Queue[str] | None = None,
+    next_answer: Callable[[], str | None] | None = None,
 ) -> SessionReport:
-    """One session of `actor` on `bead`, start to finish (the pane program without its waits)."""
-    global _recording
+    """One session of `actor` on `bead`, start to finish. Lines put in `inbox` reach the model
+    with its next request. After a stop that escalated, `next_answer` (the pane program's:
+    the next line typed in; the operator's reply arrives as one) is waited for and the work
+    resumes with it, at most MAX_RESUMES times; None from it ends the session."""
     environ = os.environ if environ is None else environ
     context = prime_context(town, actor)
     first_message = prime_text(context)
@@ -146,7 +162,7 @@ def run_builtin_session(
     current = context["current"]
     if current is None or current["id"] != bead:
         say(f"builtin: {bead} is not the work on my hook; nothing to do")
-        return SessionReport(None, None, None)
+        return SessionReport(None, None, [])
     address = parse_address(actor)
     rig = town.rig(str(address.rig))
     variables = current.get("vars") or {}
@@ -160,41 +176,61 @@ def run_builtin_session(
         client = make_client(max_retries=0)
     except anthropic.AnthropicError as error:
         text = f"the builtin agent cannot reach the Anthropic API: {error}"
-        return SessionReport(None, _escalate(town, actor, bead, text, "starting", say), None)
+        return SessionReport(None, _escalate(town, actor, bead, text, "starting", say), [])
     tools = WorktreeTools(worktree, environ)
-    loop = AgentLoop(client, model, SYSTEM_PROMPT, tools, limits, say, sleep)
+    loop = AgentLoop(client, model, SYSTEM_PROMPT, tools, limits, say, sleep, inbox)
+    meter = SessionMeter(town, actor, session, bead, rig.name)
     say(f"builtin: {model}, at most {limits.max_turns} turns and "
         f"{limits.max_session_tokens} tokens")  # fmt: skip
-    usage: dict[str, object] | None = None
+    escalation = None
     try:
         outcome = loop.run(first_message)
+        for resumed in range(MAX_RESUMES + 1):
+            _record(meter, loop.outcome, model, say)
+            escalation = _stopped(town, actor, bead, outcome, model, say)
+            if escalation is None or next_answer is None:
+                break
+            if resumed == MAX_RESUMES:
+                say(f"builtin: resumed {MAX_RESUMES} times already; a fresh session is next")
+                break
+            say("builtin: waiting for an answer (a reply or a nudge resumes the work)")
+            answer = next_answer()
+            if answer is None:
+                break
+            outcome = loop.resume(f"{NUDGE_PREFIX}{answer}")
     finally:
-        used = loop.outcome
-        if used.turns or used.total_tokens:
-            _recording = True
-            priced = used.models[0] if used.models else model  # the API's name for it
-            try:
-                usage = record_usage(
-                    town, actor, session, priced,
-                    used.input_tokens + used.cache_write_tokens + used.cache_read_tokens,
-                    used.output_tokens,
-                    cost_usd(priced, used.input_tokens, used.output_tokens,
-                             used.cache_write_tokens, used.cache_read_tokens),
-                    bead, rig.name,
-                )  # fmt: skip
-            finally:
-                _recording = False
-            say(f"builtin: used {usage['input_tokens']} input and {usage['output_tokens']} "
-                f"output tokens in {used.turns} turns (${usage['cost_usd']})")  # fmt: skip
-    escalation = None
+        _record(meter, loop.outcome, model, say)  # killed mid-work: what was used so far
+    return SessionReport(outcome, escalation, meter.events)
+
+
+def _record(
+    meter: SessionMeter, used: AgentOutcome, model: str, say: Callable[[str], None]
+) -> None:
+    """The session's usage since the last record, written whole even while being killed."""
+    global _recording
+    priced = used.models[0] if used.models else model  # the API's name for it
+    _recording = True
+    try:
+        data = meter.record(priced, used.input_tokens, used.output_tokens,
+                            used.cache_write_tokens, used.cache_read_tokens)  # fmt: skip
+    finally:
+        _recording = False
+    if data is not None:
+        say(f"builtin: recorded {data['input_tokens']} input and {data['output_tokens']} output "
+            f"tokens (${data['cost_usd']}); {used.turns} turns so far")  # fmt: skip
+
+
+def _stopped(town: Town, actor: str, bead: str, outcome: AgentOutcome, model: str,
+             say: Callable[[str], None]) -> str | None:  # fmt: skip
+    """The escalation a stop calls for (None when the work was handed on with `gt done`)."""
     tried = f"{outcome.turns} turns with {model}"
     if outcome.status != ENDED:
         text = f"builtin agent {actor} stopped on {bead}: {outcome.detail}"
-        escalation = _escalate(town, actor, bead, text, tried, say)
-    elif _still_mine(town, actor, bead):
+        return _escalate(town, actor, bead, text, tried, say)
+    if _still_mine(town, actor, bead):
         text = f"builtin agent {actor} ended its turn on {bead} without `gt done`"
-        escalation = _escalate(town, actor, bead, text, tried, say)
-    return SessionReport(outcome, escalation, usage)
+        return _escalate(town, actor, bead, text, tried, say)
+    return None
 
 
 def _hang_up(signum: int, frame: FrameType | None) -> None:
@@ -211,14 +247,26 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, _hang_up)
     bead, actor = os.environ.get("GT_BEAD", ""), os.environ.get("BD_ACTOR", "")
+    inbox: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_read_nudges, args=(inbox, say), daemon=True).start()
     try:
         town = Town.find()
-        run_builtin_session(town, actor, bead, args.model, Path.cwd(), say)
+        run_builtin_session(town, actor, bead, args.model, Path.cwd(), say, inbox=inbox,
+                            next_answer=inbox.get)  # fmt: skip
     except (TownError, AddressError, OSError) as error:
         say(f"builtin: {error}")
     say("builtin: session over; waiting for the town to end it")
     while True:
         time.sleep(3600)
+
+
+def _read_nudges(inbox: queue.Queue[str], say: Callable[[str], None]) -> None:
+    """Every non-empty line typed into the pane (a nudge, an operator's reply) to `inbox`."""
+    for line in sys.stdin:
+        text = line.strip()
+        if text:
+            say(f"nudge received: {visible(text)}")
+            inbox.put(text)
 
 
 if __name__ == "__main__":
