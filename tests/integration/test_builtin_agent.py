@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,21 @@ def test_a_missing_key_is_the_rigs_runtime_problem_and_sling_refuses(
     town.environ["ANTHROPIC_API_KEY"] = KEY
     problems = {rig.name: rig.runtime_problem for rig in town_snapshot(town).rigs}
     assert problems["api"] is None
+
+
+def test_a_hang_up_during_a_log_write_waits_for_the_write() -> None:
+    from gastown_tui.town.work import builtin_session
+
+    previous = signal.signal(signal.SIGHUP, builtin_session._hang_up)
+    written: list[str] = []
+    try:
+        with pytest.raises(SystemExit) as ended, builtin_session._unbroken():
+            os.kill(os.getpid(), signal.SIGHUP)
+            written.append("the whole usage event")
+        assert ended.value.code == 128 + signal.SIGHUP and written == ["the whole usage event"]
+        with pytest.raises(SystemExit):  # outside a write, at once
+            os.kill(os.getpid(), signal.SIGHUP)
+            written.append("never")
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert written == ["the whole usage event"]

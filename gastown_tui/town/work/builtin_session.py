@@ -29,7 +29,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -82,7 +83,8 @@ LIMIT_KEYS: dict[str, type[int] | type[float]] = {
 LIMIT_FIELDS = {"api_backoff_seconds": "backoff_seconds"}
 VAR_LIMITS = {"builtin.max_turns": "max_turns", "builtin.max_tokens": "max_session_tokens"}
 MAX_RESUMES = 5
-_recording = False  # set while the usage event is written: a hang-up then waits for it
+# A hang-up while the log is written (usage, an escalation) waits until the write is whole.
+_writes = {"busy": False, "pending": 0}
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ def _still_mine(town: Town, actor: str, bead: str) -> bool:
 
 def _escalate(town: Town, actor: str, bead: str, text: str, tried: str,
               say: Callable[[str], None]) -> str:  # fmt: skip
-    record = escalate(town, "HIGH", text, actor, issue=bead, tried=tried)
+    with _unbroken():
+        record = escalate(town, "HIGH", text, actor, issue=bead, tried=tried)
     say(f"builtin: escalated (HIGH) as {record['id']}: {text}")
     return str(record["id"])
 
@@ -207,14 +210,10 @@ def _record(
     meter: SessionMeter, used: AgentOutcome, model: str, say: Callable[[str], None]
 ) -> None:
     """The session's usage since the last record, written whole even while being killed."""
-    global _recording
     priced = used.models[0] if used.models else model  # the API's name for it
-    _recording = True
-    try:
+    with _unbroken():
         data = meter.record(priced, used.input_tokens, used.output_tokens,
                             used.cache_write_tokens, used.cache_read_tokens)  # fmt: skip
-    finally:
-        _recording = False
     if data is not None:
         say(f"builtin: recorded {data['input_tokens']} input and {data['output_tokens']} output "
             f"tokens (${data['cost_usd']}); {used.turns} turns so far")  # fmt: skip
@@ -235,8 +234,23 @@ def _stopped(town: Town, actor: str, bead: str, outcome: AgentOutcome, model: st
 
 def _hang_up(signum: int, frame: FrameType | None) -> None:
     """The session is being killed: unwind, so the `finally` records the usage."""
-    if not _recording:
-        raise SystemExit(128 + signum)
+    if _writes["busy"]:
+        _writes["pending"] = signum
+        return
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _unbroken() -> Iterator[None]:
+    """A write to the log that a hang-up must not cut short; the hang-up takes effect after."""
+    _writes["busy"] = True
+    try:
+        yield
+    finally:
+        _writes["busy"] = False
+        pending, _writes["pending"] = _writes["pending"], 0
+        if pending:
+            raise SystemExit(128 + pending)
 
 
 def main(argv: list[str] | None = None) -> int:
