@@ -97,7 +97,8 @@ def _shown(text: str, lines: int = SHOWN_RESULT_LINES) -> str:
 
 def _describe_call(name: str, arguments: dict[str, Any]) -> str:
     if name == "run":
-        return f"$ {visible(str(arguments.get('command', '')))}"
+        command = visible(str(arguments.get("command", "")), keep_newlines=True)
+        return "$ " + command.replace("\n", "\n  ")
     if name == "write_file":
         size = len(str(arguments.get("content", "")))
         return f"write_file {visible(str(arguments.get('path', '')))} ({size} chars)"
