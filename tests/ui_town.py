@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from engine_town import OVERSEER, start_fixed_session
+from textual.pilot import Pilot
 from town_fixtures import make_source_repo
 
 from gastown_tui.core import events as ev
@@ -252,3 +253,20 @@ def hostile(tmp_path: Path, engine_env: dict[str, str]) -> Iterator[StagedTown]:
     yield staged
     staged.town.tmux.kill_server()
     staged.town.close()
+
+
+async def until(pilot: Pilot[Any], check: Any, what: str, timeout: float = 20.0) -> None:
+    """Let the app run until `check()` holds (the follower and workers are real threads)."""
+    waited = 0.0
+    while not check():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"timed out waiting for {what}")
+
+
+async def ready(pilot: Pilot[Any]) -> ControlRoomApp:
+    app = pilot.app
+    assert isinstance(app, ControlRoomApp)
+    await until(pilot, lambda: app.snapshot is not None, "the first snapshot")
+    return app

@@ -93,7 +93,9 @@ class ControlRoomApp(App[int]):
         self.follower = SnapshotFollower(session, self.post_message, self.stop_event, tick)
         self.attach_runner = attach_runner or run_attach
         self.attached: list[list[str]] = []  # every attach command run (for the operator's log)
-        self.dashboard = DashboardScreen(source_label or str(session.root))
+        self.dashboard = DashboardScreen(
+            source_label or str(session.root), feed_log=session.beads_dir / "events.jsonl"
+        )
         self._preview_session: str | None = None
         self._molecule_for: tuple[str, str] | None = None
 

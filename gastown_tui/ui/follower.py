@@ -21,6 +21,7 @@ from gastown_tui.ui.engine_session import EngineSession
 from gastown_tui.ui.messages import LogGrew, RebuildProgress, SnapshotReady
 
 Post = Callable[[Message], object]
+LOG_NAME = "events.jsonl"
 
 
 class SnapshotFollower:
@@ -100,7 +101,7 @@ class DirectoryWatch:
 
         while not (self._stop.is_set() or self._closed.is_set()):
             try:
-                for _ in watch(
+                for changes in watch(
                     folder,
                     recursive=False,
                     step=25,
@@ -109,7 +110,9 @@ class DirectoryWatch:
                     yield_on_timeout=True,
                     stop_event=_Either(self._stop, self._closed),
                 ):
-                    self.changed.set()
+                    # Empty on a timeout; the projection's own files change on every catch-up.
+                    if any(Path(path).name == LOG_NAME for _, path in changes):
+                        self.changed.set()
             except (FileNotFoundError, RuntimeError, OSError):
                 self._closed.wait(1.0)  # the directory is gone: look again later
 

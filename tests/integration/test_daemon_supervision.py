@@ -49,9 +49,15 @@ def test_a_hanging_worker_is_nudged_restarted_and_finally_blocked_for_a_human(
     rig_town: TownRunner,
 ) -> None:
     town = rig_town
+    settings = town.root.joinpath("town.toml").read_text()
+    # Shorter STALLED and GUPP than the test profile's: three respawns in seconds, not half a
+    # minute (the loop is the same).
+    test_profile = settings.index("[profiles.test]")
+    faster = settings[test_profile:].replace("stalled = 3\n", "stalled = 1\n", 1)
+    faster = faster.replace("gupp = 6\n", "gupp = 2.5\n", 1)
     town.root.joinpath("town.toml").write_text(
-        town.root.joinpath("town.toml").read_text().replace("auto_dispatch = false",
-                                                            "auto_dispatch = true"))  # fmt: skip
+        settings[:test_profile].replace("auto_dispatch = false", "auto_dispatch = true") + faster
+    )
     bead = create_bead(town, "Hang forever")
     town.gt("sling", bead, "demo", "--var", "sim.mode=hang")
     with foreground_daemon(town):

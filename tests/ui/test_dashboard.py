@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input
-from ui_town import HOSTILE_TITLE, StagedTown, screen_text
+from ui_town import HOSTILE_TITLE, StagedTown, ready, screen_text, until
 
 from gastown_tui.ui.app import ControlRoomApp
 from gastown_tui.ui.screens.bead_detail import BeadDetailScreen
@@ -25,23 +25,6 @@ from gastown_tui.ui.widgets.board_panels import EscalationTable, RefineryTable
 from gastown_tui.ui.widgets.rigs_tree import RigsTree
 
 SIZE = (140, 44)
-
-
-async def until(pilot: Pilot[Any], check: Any, what: str, timeout: float = 20.0) -> None:
-    """Let the app run until `check()` holds (the follower and workers are real threads)."""
-    waited = 0.0
-    while not check():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > timeout:
-            raise AssertionError(f"timed out waiting for {what}")
-
-
-async def ready(pilot: Pilot[Any]) -> ControlRoomApp:
-    app = pilot.app
-    assert isinstance(app, ControlRoomApp)
-    await until(pilot, lambda: app.snapshot is not None, "the first snapshot")
-    return app
 
 
 async def select(pilot: Pilot[Any], address: str) -> None:

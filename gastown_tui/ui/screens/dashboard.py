@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from gastown_tui.ui.widgets.board_panels import (
     convoy_rows,
     refinery_rows,
 )
+from gastown_tui.ui.widgets.feed_view import FeedView
 from gastown_tui.ui.widgets.keyed_table import KeyedTable
 from gastown_tui.ui.widgets.rigs_tree import RigsTree
 from gastown_tui.ui.widgets.town_header import TownHeader
@@ -73,9 +75,10 @@ def problems(snapshot: TownSnapshot) -> list[Problem]:
 class DashboardScreen(Screen[None]):
     BINDINGS = bindings(DASHBOARD_KEYS)  # type: ignore[assignment]
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, feed_log: Path | None = None) -> None:
         super().__init__()
         self.source = source
+        self.feed_log = feed_log
         self.snapshot: TownSnapshot | None = None
         self.problem_index = -1
         self.feed: FeedPanel | None = None  # mounted when the log can be read
@@ -90,7 +93,10 @@ class DashboardScreen(Screen[None]):
                 yield ConvoyTable(id="convoys")
                 yield RefineryTable(id="refinery")
         with Vertical(id="feed-slot"):
-            pass
+            if self.feed_log is not None:
+                feed = FeedView(self.feed_log, id="feed")
+                self.feed = feed
+                yield feed
         yield Footer()
 
     def on_mount(self) -> None:
