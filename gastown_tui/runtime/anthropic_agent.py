@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
+from anthropic.types import CacheControlEphemeralParam
 
 from gastown_tui.core.display_text import visible
 from gastown_tui.runtime.agent_tools import TOOL_SPECS, WorktreeTools
@@ -31,6 +32,7 @@ TURN_LIMIT = "turn_limit"
 TOKEN_LIMIT = "token_limit"
 API_FAILED = "api_failed"
 SHOWN_RESULT_LINES = 12
+CACHED: CacheControlEphemeralParam = {"type": "ephemeral"}
 NUDGE_PREFIX = "Typed into your session (a nudge from the town or the operator): "
 
 
@@ -75,6 +77,22 @@ def _retryable(error: anthropic.APIError) -> bool:
         return True
     status = getattr(error, "status_code", 0)
     return isinstance(status, int) and (status >= 500 or status in (408, 409, 429))
+
+
+def with_cache_point(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`messages` with a cache breakpoint on the last block of the last one (a copy): each
+    request then reads the conversation so far from the prompt cache and adds only its new
+    turn, so a long session pays the cache-read price for its history (cache tokens are
+    counted and priced separately). With the system prompt's, two of the four breakpoints."""
+    if not messages:
+        return messages
+    last = messages[-1]
+    content = last["content"]
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+    if not blocks:
+        return messages
+    blocks[-1] = {**blocks[-1], "cache_control": CACHED}
+    return [*messages[:-1], {**last, "content": blocks}]
 
 
 def _assistant_content(response: Any) -> list[dict[str, Any]]:
@@ -193,7 +211,8 @@ class AgentLoop:
             try:
                 return self.client.messages.create(
                     model=self.model, max_tokens=self.limits.max_output_tokens,
-                    system=self.system, messages=messages,  # type: ignore[arg-type]
+                    system=[{"type": "text", "text": self.system, "cache_control": CACHED}],
+                    messages=with_cache_point(messages),  # type: ignore[arg-type]
                     tools=TOOL_SPECS,  # type: ignore[arg-type]
                 )  # fmt: skip
             except anthropic.APIError as error:

@@ -167,7 +167,12 @@ def test_the_turn_limit_stops_the_loop_records_usage_and_escalates(
         report, said = _session(town, bead, agent, api, [])
     assert len(api.requests) == 2, "the third call is never made"
     assert api.requests[0]["model"] == MODEL and api.requests[0]["messages"][0]["role"] == "user"
-    assert f"Bead {bead}" in api.requests[0]["messages"][0]["content"]
+    assert f"Bead {bead}" in api.requests[0]["messages"][0]["content"][0]["text"]
+    # The prompt cache: a breakpoint on the system prompt and on the newest block only.
+    assert api.requests[1]["system"][0]["cache_control"] == {"type": "ephemeral"}
+    marked = [(m["role"], b["type"]) for m in api.requests[1]["messages"]
+              for b in m["content"] if isinstance(b, dict) and "cache_control" in b]  # fmt: skip
+    assert marked == [("user", "tool_result")]
     (listing,) = api.tool_results(1)
     assert "README.md" in listing["content"] and listing["is_error"] is False
     assert report.outcome is not None and report.outcome.status == "turn_limit"

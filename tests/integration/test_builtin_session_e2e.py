@@ -71,8 +71,8 @@ def test_the_builtin_agent_completes_a_bead_and_records_its_usage(rig_town: Town
             release.set()
     # The conversation: prime text first, the model asked for, the key from the environment.
     first = api.requests[0]
-    assert first["model"] == "claude-sonnet-4-5" and "gt done" in first["system"]
-    assert f"Bead {bead}" in first["messages"][0]["content"]
+    assert first["model"] == "claude-sonnet-4-5" and "gt done" in first["system"][0]["text"]
+    assert f"Bead {bead}" in first["messages"][0]["content"][0]["text"]
     assert {api.sent_key(i) for i in range(len(api.requests))} == {KEY}
     read, listing = api.tool_results(1)
     assert read["content"] == "def add(a, b):\n    return a + b\n"
