@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Body = dict[str, Any]
+# A reply's usage: (input, output) or (input, output, cache writes, cache reads).
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens",
+                "cache_read_input_tokens")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,14 @@ class Reply:
 ScriptEntry = Reply | Callable[[Body], Reply]
 
 
-def _message(content: list[Body], stop: str, usage: tuple[int, int], model: str | None) -> Body:
+def _message(content: list[Body], stop: str, usage: tuple[int, ...], model: str | None) -> Body:
     return {"id": "msg_local", "type": "message", "role": "assistant", "model": model,
             "content": content, "stop_reason": stop, "stop_sequence": None,
-            "usage": {"input_tokens": usage[0], "output_tokens": usage[1]}}  # fmt: skip
+            "usage": dict(zip(USAGE_FIELDS, usage, strict=False))}  # fmt: skip
 
 
 def tool_turn(
-    calls: list[tuple[str, Body]], usage: tuple[int, int], text: str = "", model: str | None = None
+    calls: list[tuple[str, Body]], usage: tuple[int, ...], text: str = "", model: str | None = None
 ) -> Reply:
     """The model asks for tools: `calls` is (tool name, input) in order."""
     content: list[Body] = [{"type": "text", "text": text}] if text else []
@@ -45,7 +48,7 @@ def tool_turn(
     return Reply(200, _message(content, "tool_use", usage, model))
 
 
-def end_turn(text: str, usage: tuple[int, int], model: str | None = None) -> Reply:
+def end_turn(text: str, usage: tuple[int, ...], model: str | None = None) -> Reply:
     return Reply(200, _message([{"type": "text", "text": text}], "end_turn", usage, model))
 
 

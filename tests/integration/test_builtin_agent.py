@@ -190,11 +190,14 @@ def test_the_turn_limit_stops_the_loop_records_usage_and_escalates(
 
 def test_the_token_limit_stops_the_loop(engine_town_factory: Callable[..., Town]) -> None:
     town, bead, agent = _hooked_town(engine_town_factory, {"builtin.max_tokens": "1500"})
-    with serving([tool_turn([("list_dir", {"path": "."})], (1000, 100))] * 5) as api:
+    # 1000 fresh input tokens, 100 output, 400 written to the cache and 600 read from it.
+    with serving([tool_turn([("list_dir", {"path": "."})], (1000, 100, 400, 600))] * 5) as api:
         report, _ = _session(town, bead, agent, api, [])
-    assert len(api.requests) == 2 and report.outcome is not None
-    assert report.outcome.status == "token_limit" and "the limit is 1500" in report.outcome.detail
-    assert [u["input_tokens"] for u in report.usage] == [2000]
+    assert len(api.requests) == 1 and report.outcome is not None
+    assert report.outcome.status == "token_limit" and "used 2100 tokens" in report.outcome.detail
+    (usage,) = report.usage
+    assert (usage["input_tokens"], usage["output_tokens"]) == (2000, 100)
+    assert usage["cost_usd"] == 0.00618  # (1000 + 400 x 1.25 + 600 x 0.1) x $3/M + 100 x $15/M
 
 
 def test_nudges_reach_the_model_and_an_answer_resumes_a_stopped_session(
