@@ -15,6 +15,7 @@ from gastown_tui.town.costs.claude_transcripts import project_folder
 from gastown_tui.town.costs.model_prices import cost_usd, price_of
 from gastown_tui.town.costs.usage_recording import USAGE_KEYS, record_usage
 from gastown_tui.town.town import Town
+from gastown_tui.town.work.respawn import respawn
 from gastown_tui.town.work.sling import sling
 from gastown_tui.town.work.work_done import done
 
@@ -126,3 +127,22 @@ def test_a_claude_session_without_a_transcript_records_nothing(
     (worktree / "work.txt").write_text("by claude\n")
     result = done(town, slung.agent, None, slung.agent, worktree)
     assert result.mr and _usage_events(town) == []
+
+
+def test_a_respawned_claude_session_records_what_it_spent(
+    engine_town_factory: Callable[..., Town], tmp_path: Path
+) -> None:
+    town = _claude_town(engine_town_factory, tmp_path)
+    bead = new_bead(town, "Stuck Claude", "demo")
+    slung = sling(town, bead, "demo", formula="mol-polecat-work", variables={},
+                  runtime="claude", force=False, actor="overseer")  # fmt: skip
+    worktree = town.paths.polecat("demo", slung.polecat)
+    started = town.store.get(bead)["metadata"]["started_at"]  # type: ignore[index]
+    folder = project_folder(Path(town.environ["HOME"]), worktree)
+    folder.mkdir(parents=True)
+    (folder / "s.jsonl").write_text("\n".join(_transcript_lines(started, started)) + "\n")
+    fresh = respawn(town, town.rig("demo"), slung.polecat, bead, "gupp: test", "deacon")
+    assert fresh is not None and fresh.bead == bead
+    (event,) = _usage_events(town)
+    assert event["data"]["input_tokens"] == 999 + 2030 and event["data"]["output_tokens"] == 1011
+    assert event["data"]["session"] == f"de-{slung.polecat}" and event["actor"] == slung.agent

@@ -8,20 +8,21 @@ cache rates (model_prices).
 Who records what:
 - builtin: the session program, from the API's usage figures, when its session ends (also when
   it is killed or crashes, from a `finally`).
-- claude: `record_claude_session_usage` from `gt done` (the session's last act; the worktree
-  still exists), from the Claude Code transcript of the worktree (claude_transcripts) since
-  the session started; best effort: nothing when no transcript is found, and a session that
-  ends without `gt done` (killed, respawned) is not counted.
+- claude: `record_claude_session_usage` when the session ends by `gt done` or by a Deacon
+  respawn or block, from the Claude Code transcript of the worktree (claude_transcripts) since
+  the session started; best effort: nothing when no transcript is found, and a session
+  stopped by hand (`gt polecat stop`, unsling) is not counted.
 - sim: nothing. A session without a usage event cost nothing: reports count absence as zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from gastown_tui.core import record as rec
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.town.costs.claude_transcripts import transcript_usage
@@ -80,17 +81,18 @@ def record_claude_usage(
 
 
 def record_claude_session_usage(
-    town: Town, record: rec.Record, agent: str, worktree: Path
+    town: Town, bead: str, metadata: Mapping[str, Any], agent: str, worktree: Path | None = None
 ) -> dict[str, object] | None:
-    """`record_claude_usage` for the session working on `record` (a hooked bead), when its
-    runtime is claude; None otherwise."""
-    metadata = rec.metadata_of(record)
-    if metadata.get("runtime") != "claude":
+    """`record_claude_usage` for the session that worked on `bead`, from the bead's metadata
+    as it was while the session ran (`worktree` defaults to the metadata's), when its runtime
+    is claude and a session ran; None otherwise."""
+    where = worktree or metadata.get("worktree")
+    if metadata.get("runtime") != "claude" or not metadata.get("session") or not where:
         return None
     started = metadata.get("started_at")
     return record_claude_usage(
-        town, agent, str(metadata.get("session") or ""), str(metadata.get("model") or ""),
-        record["id"], str(metadata.get("rig") or ""), worktree,
+        town, agent, str(metadata["session"]), str(metadata.get("model") or ""), bead,
+        str(metadata.get("rig") or ""), Path(str(where)),
         parse_ts(started) if isinstance(started, str) else None,
     )  # fmt: skip
 

@@ -125,7 +125,8 @@ def done(town: Town, explicit_agent: str | None, issue: str | None, actor: str,
         fault_point("done.after_push")
         existing_mr = _file_request(town, rig, address, record, branch, repository, actor)
         steps.append(f"filed {existing_mr}")
-        if not is_crew and record_claude_session_usage(town, record, str(address), worktree):
+        if not is_crew and record_claude_session_usage(town, record["id"], metadata,
+                                                       str(address), worktree):  # fmt: skip
             steps.append("recorded the session's token usage from its Claude transcript")
         fault_point("done.after_mr")
     commit = rev_parse(repository, f"refs/heads/{branch}") or ""
