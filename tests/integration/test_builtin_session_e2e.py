@@ -6,12 +6,21 @@ event with the session's tokens and cost is logged, and the key is nowhere to be
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from messages_api_server import Body, Reply, serving, tool_turn
+import pytest
+from engine_town import new_bead, start_fixed_session
+from messages_api_server import Body, Reply, end_turn, serving, tool_turn
 from town_fixtures import TownRunner, create_bead, eventually
+
+from gastown_tui.town.comms.escalations import open_escalation_by
+from gastown_tui.town.town import Town
+from gastown_tui.town.work.sling import sling
+from gastown_tui.town.work.work_sessions import session_alive
 
 KEY = "sk-ant-e2e-9876543210-SECRET"
 FIXED_CALC = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
@@ -107,3 +116,33 @@ def test_the_builtin_agent_completes_a_bead_and_records_its_usage(rig_town: Town
     assert KEY not in pane
     assert _files_containing(town.root, KEY.encode()) == []
     eventually(lambda: "dm-nux" not in town.sessions(), what="the session to end")
+
+
+def test_a_tmux_server_started_before_the_key_was_exported_still_gives_it_to_the_session(
+    engine_town_factory: Callable[..., Town], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    town = engine_town_factory()
+    town.environ.pop("ANTHROPIC_API_KEY", None)
+    start_fixed_session(town, "earlier", "the server starts without the key")
+    bead = new_bead(town, "Late key", "demo")
+    with serving([end_turn("Nothing I can do here.", (5, 1))]) as api:
+        town.environ.update({"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": api.base_url})
+        slung = sling(town, bead, "demo", formula="mol-polecat-work", variables={},
+                      runtime="builtin", force=False, actor="overseer")  # fmt: skip
+        usage = eventually(lambda: _usage(town), what="the session's usage event")
+    assert api.sent_key(0) == KEY
+    assert usage["input_tokens"] == 5 and usage["agent"] == slung.agent
+    # It ended its turn without `gt done`: a HIGH escalation, and the session waits for an answer.
+    question = eventually(lambda: open_escalation_by(town.store.connection, slung.agent, bead),
+                          what="the escalation")  # fmt: skip
+    assert "without `gt done`" in str(question["title"])
+    assert slung.session is not None and session_alive(town, slung.session)
+
+
+def _usage(town: Town) -> dict[str, Any] | None:
+    town.store.projection.catch_up()
+    text = town.paths.beads.joinpath("events.jsonl").read_text(encoding="utf-8")
+    found = [e["data"] for e in map(json.loads, filter(None, text.splitlines()))
+             if e["op"] == "usage"]  # fmt: skip
+    return found[0] if found else None
