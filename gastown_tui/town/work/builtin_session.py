@@ -159,6 +159,7 @@ def run_builtin_session(
     the next line typed in; the operator's reply arrives as one) is waited for and the work
     resumes with it, at most MAX_RESUMES times; None from it ends the session."""
     environ = os.environ if environ is None else environ
+    secret = environ.get("ANTHROPIC_API_KEY", "")  # kept out of the log as out of the pane
     context = prime_context(town, actor)
     first_message = prime_text(context)
     say(first_message)
@@ -190,11 +191,14 @@ def run_builtin_session(
         outcome = loop.run(first_message)
         for resumed in range(MAX_RESUMES + 1):
             _record(meter, loop.outcome, model, say)
-            escalation = _stopped(town, actor, bead, outcome, model, say)
+            escalation = _stopped(town, actor, bead, outcome, model, say, secret)
             if escalation is None or next_answer is None:
                 break
             if resumed == MAX_RESUMES:
-                say(f"builtin: resumed {MAX_RESUMES} times already; a fresh session is next")
+                say(
+                    f"builtin: resumed {MAX_RESUMES} times already; stopping here (the "
+                    "escalation stays open for the operator)"
+                )
                 break
             say("builtin: waiting for an answer (a reply or a nudge resumes the work)")
             answer = next_answer()
@@ -220,11 +224,12 @@ def _record(
 
 
 def _stopped(town: Town, actor: str, bead: str, outcome: AgentOutcome, model: str,
-             say: Callable[[str], None]) -> str | None:  # fmt: skip
+             say: Callable[[str], None], secret: str) -> str | None:  # fmt: skip
     """The escalation a stop calls for (None when the work was handed on with `gt done`)."""
     tried = f"{outcome.turns} turns with {model}"
     if outcome.status != ENDED:
-        text = f"builtin agent {actor} stopped on {bead}: {outcome.detail}"
+        detail = outcome.detail.replace(secret, "[key hidden]") if secret else outcome.detail
+        text = f"builtin agent {actor} stopped on {bead}: {detail}"
         return _escalate(town, actor, bead, text, tried, say)
     if _still_mine(town, actor, bead):
         text = f"builtin agent {actor} ended its turn on {bead} without `gt done`"
