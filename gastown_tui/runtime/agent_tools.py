@@ -5,6 +5,8 @@
 refused (the refusal goes back to the model as an error result, nothing is touched). `run`
 runs a shell command in the worktree with the session's environment minus the API key, in its
 own process group, killed as a group at its timeout; its output is cut to a bounded size.
+`run` is a shell with the user's rights: its cwd is the worktree, but what a command does is
+not confined (no sandbox); the file tools are.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class WorktreeTools:
             if name == "write_file":
                 return ToolResult(self.write_file(arguments.get("path"), arguments.get("content")))
             if name == "list_dir":
-                return ToolResult(self.list_dir(arguments.get("path", ".")))
+                return ToolResult(_bounded(self.list_dir(arguments.get("path", "."))))
             if name == "run":
                 return self.run(arguments.get("command"), arguments.get("timeout"))
             raise ToolRefused(f"no tool named {name!r}")
