@@ -165,9 +165,9 @@ def _build(
 
 
 def _runtime_problem(town: Town, rig: RigSettings) -> str | None:
-    """Why the rig's agents cannot start (their program is not installed), or None."""
+    """Why the rig's agents cannot start (their program is not installed, no API key), or None."""
     try:
-        require_runnable(rig, rig.runtime, town.environ.get("PATH", ""))
+        require_runnable(rig, rig.runtime, town.environ.get("PATH", ""), town.environ)
     except TownError as error:
         return str(error)
     return None

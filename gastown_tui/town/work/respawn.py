@@ -11,6 +11,7 @@ from gastown_tui.core.addresses import polecat_address
 from gastown_tui.core.escalation_rules import NEEDS_HUMAN
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.town.comms.escalations import create_escalation
+from gastown_tui.town.costs.usage_recording import record_claude_session_usage
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town
 from gastown_tui.town.work.work_sessions import (
@@ -37,12 +38,14 @@ def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
             bead = tx.get(bead_id)
             if bead is None or rec.status_of(bead) != "hooked" or bead.get("assignee") != address:
                 return None  # the work moved on while we looked (done, unslung, re-slung)
+            spent = dict(rec.metadata_of(bead))  # as the ended session saw it
             respawns = int(rec.metadata_of(bead).get("respawns") or 0) + 1
             ts = tx.stamp()
             tx.emit(ev.UPDATE, bead_id, {"metadata": {"session": None, "respawns": respawns}}, ts)
             tx.emit("session_end", bead_id, {"session": session, "agent": address,
                                              "bead": bead_id, "reason": reason,
                                              "respawn": respawns})  # fmt: skip
+        record_claude_session_usage(town, bead_id, spent, address)  # what the session spent
         return start_next_locked(town, rig, name, actor)
 
 
@@ -57,6 +60,7 @@ def block_for_human(town: Town, rig: RigSettings, name: str, bead_id: str, reaso
             bead = tx.get(bead_id)
             if bead is None or rec.status_of(bead) != "hooked":
                 return None
+            spent = dict(rec.metadata_of(bead))  # as the ended session saw it
             respawns = int(rec.metadata_of(bead).get("respawns") or 0)
             ts = tx.stamp()
             tx.emit(ev.UPDATE, bead_id, {"set": {"status": "blocked", "updated_at": ts},
@@ -72,4 +76,5 @@ def block_for_human(town: Town, rig: RigSettings, name: str, bead_id: str, reaso
                 tx, town, "HIGH", problem, bead_id,
                 f"{respawns} fresh sessions", agent=address, decision_needed=True,
             )  # fmt: skip
+        record_claude_session_usage(town, bead_id, spent, address)  # what the session spent
         return escalation

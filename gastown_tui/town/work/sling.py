@@ -159,7 +159,7 @@ def sling(
     except SettingsError as error:
         raise TownError(str(error)) from error
     environment = town.session_environment("polecat", "check", rig.name)
-    require_runnable(rig, chosen_runtime, environment["PATH"])
+    require_runnable(rig, chosen_runtime, environment["PATH"], town.environ)
     record = town.store.get(bead_id)
     if record is None:
         raise TownError(f"no bead {bead_id!r}")

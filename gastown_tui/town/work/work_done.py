@@ -32,6 +32,7 @@ from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.comms.mail import send_mail
+from gastown_tui.town.costs.usage_recording import record_claude_session_usage
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
@@ -124,6 +125,9 @@ def done(town: Town, explicit_agent: str | None, issue: str | None, actor: str,
         fault_point("done.after_push")
         existing_mr = _file_request(town, rig, address, record, branch, repository, actor)
         steps.append(f"filed {existing_mr}")
+        if not is_crew and record_claude_session_usage(town, record["id"], metadata,
+                                                       str(address), worktree):  # fmt: skip
+            steps.append("recorded the session's token usage from its Claude transcript")
         fault_point("done.after_mr")
     commit = rev_parse(repository, f"refs/heads/{branch}") or ""
     if not is_crew:

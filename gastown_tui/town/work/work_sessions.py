@@ -31,7 +31,7 @@ from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
-from gastown_tui.town.work.agent_runtimes import session_command
+from gastown_tui.town.work.agent_runtimes import runtime_environment, session_command
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
         })  # fmt: skip
     environment = town.session_environment("polecat", address, rig.name)
     environment["GT_BEAD"] = bead["id"]
+    environment.update(runtime_environment(runtime, town.environ))
     email = f"{rig.name}.{name}@polecats.gastown.local"
     environment.update({"GIT_AUTHOR_NAME": address, "GIT_AUTHOR_EMAIL": email,
                         "GIT_COMMITTER_NAME": address, "GIT_COMMITTER_EMAIL": email})  # fmt: skip
