@@ -275,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     convoy.add("stranded", "gt_convoy_commands:cmd_stranded",
                "open convoys with ready work and nobody on it")  # fmt: skip
 
+    cv = top.add("cv", "gt_cv_commands:cmd_cv", "an agent's record from the log, or the board")
+    cv.add_argument("agent", help="<rig>/<name>, an address, or 'board' for everyone")
+    cv.add_argument("--by", choices=["agent", "model"], default="agent",
+                    help="board: one row per agent, or per underlying model")  # fmt: skip
+    cv.add_argument("--sort", help="board: name, tasks, success, rework or time")
+
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")
     sync.add_argument("--retries", type=int, default=5)
