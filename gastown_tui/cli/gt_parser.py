@@ -275,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     convoy.add("stranded", "gt_convoy_commands:cmd_stranded",
                "open convoys with ready work and nobody on it")  # fmt: skip
 
+    sling.add_argument("--explain", action="store_true",
+                       help="print why this polecat: the CV scores of the idle ones")  # fmt: skip
+
     cv = top.add("cv", "gt_cv_commands:cmd_cv", "an agent's record from the log, or the board")
     cv.add_argument("agent", help="<rig>/<name>, an address, or 'board' for everyone")
     cv.add_argument("--by", choices=["agent", "model"], default="agent",
