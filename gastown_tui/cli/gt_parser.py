@@ -284,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="board: one row per agent, or per underlying model")  # fmt: skip
     cv.add_argument("--sort", help="board: name, tasks, success, rework or time")
 
+    seance = top.add("seance", "gt_seance_commands:cmd_seance",
+                     "an agent's earlier sessions and what each did")  # fmt: skip
+    seance.add_argument("agent", help="<rig>/<name> or an address")
+    handoff = top.add("handoff", "gt_seance_commands:cmd_handoff",
+                      "mail yourself a HANDOFF note and restart your session")  # fmt: skip
+    handoff.add_argument("-m", "--message", help="what the next session should know")
+    handoff.add_argument("--agent", help="an address (default: $BD_ACTOR)")
+
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")
     sync.add_argument("--retries", type=int, default=5)

@@ -106,7 +106,7 @@ def town_cvs(town: Town) -> TownCVs:
 
 def agent_cv(town: Town, agent: str) -> CvRecord:
     """The CV of `agent` (an address, or `<rig>/<name>` for a polecat)."""
-    address = _address(agent)
+    address = agent_address(agent)
     found = town_cvs(town).agent(address)
     if found is None:
         raise TownError(f"no agent {agent!r}: no identity and no work in the log "
@@ -121,7 +121,8 @@ def cv_board(town: Town, by: str = BY_AGENT) -> list[CvRecord]:
     return list((cvs.agents if by == BY_AGENT else cvs.models).values())
 
 
-def _address(text: str) -> str:
+def agent_address(text: str) -> str:
+    """An address from what the operator typed: an address, or `<rig>/<name>` for a polecat."""
     parts = text.strip("/").split("/")
     if len(parts) == 2 and parts[1] not in ("witness", "refinery"):
         parts = [parts[0], "polecats", parts[1]]
