@@ -292,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     handoff.add_argument("-m", "--message", help="what the next session should know")
     handoff.add_argument("--agent", help="an address (default: $BD_ACTOR)")
 
+    costs = top.add("costs", "gt_costs_commands:cmd_costs", "tokens and dollars spent")
+    costs.add_argument("--by", choices=["agent", "rig", "convoy", "model"], default="agent")
+    costs.add_argument("--since", help="30m, 24h, 7d, 2w or a date (default: all time)")
+
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")
     sync.add_argument("--retries", type=int, default=5)
