@@ -9,16 +9,9 @@ from gastown_tui.cli.command_context import CommandError
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.cv_figures import CvRecord, Figures, percent, short_duration
 from gastown_tui.core.display_text import visible
-from gastown_tui.town.cv.agent_cvs import agent_cv, cv_board, cv_json
+from gastown_tui.town.cv.agent_cvs import BOARD_SORTS, agent_cv, cv_board, cv_json
 
 BOARD = "board"
-SORT_KEYS = {
-    "name": lambda r: (r.key,),
-    "tasks": lambda r: (-r.figures.tasks, r.key),
-    "success": lambda r: (-(r.figures.success_rate or -1.0), r.key),
-    "rework": lambda r: (-(r.figures.rework_rate or -1.0), r.key),
-    "time": lambda r: (r.figures.mean_hook_to_merge or float("inf"), r.key),
-}
 
 
 def figures_line(figures: Figures) -> str:
@@ -52,11 +45,10 @@ def cmd_cv(ctx: GtContext) -> None:
 
 def _board(ctx: GtContext) -> None:
     by = ctx.args.by
-    records = cv_board(ctx.town, by=by)
     sort = ctx.args.sort or ("name" if by == "agent" else "tasks")
-    if sort not in SORT_KEYS:
-        raise CommandError(f"--sort {sort!r}: use one of {', '.join(SORT_KEYS)}", code=2)
-    records.sort(key=SORT_KEYS[sort])
+    if sort not in BOARD_SORTS:
+        raise CommandError(f"--sort {sort!r}: use one of {', '.join(BOARD_SORTS)}", code=2)
+    records = cv_board(ctx.town, by=by, sort=sort)
     if ctx.json:
         ctx.emit_json([cv_json(record) for record in records])
         return

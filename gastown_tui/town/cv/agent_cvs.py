@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +22,14 @@ from gastown_tui.town.cv.log_events import op_events
 from gastown_tui.town.town import Town, TownError
 
 BY_AGENT, BY_MODEL = "agent", "model"
+# How a board can be sorted: by name, or the most tasks, best success, most rework, fastest.
+BOARD_SORTS: dict[str, Callable[[CvRecord], tuple[Any, ...]]] = {
+    "name": lambda r: (r.key,),
+    "tasks": lambda r: (-r.figures.tasks, r.key),
+    "success": lambda r: (-(r.figures.success_rate or -1.0), r.key),
+    "rework": lambda r: (-(r.figures.rework_rate or -1.0), r.key),
+    "time": lambda r: (r.figures.mean_hook_to_merge or float("inf"), r.key),
+}
 _IN_CHUNK = 500
 
 
@@ -114,11 +122,14 @@ def agent_cv(town: Town, agent: str) -> CvRecord:
     return found
 
 
-def cv_board(town: Town, by: str = BY_AGENT) -> list[CvRecord]:
-    cvs = town_cvs(town)
+def cv_board(town: Town, by: str = BY_AGENT, sort: str = "name") -> list[CvRecord]:
+    """Every agent's (or model's) CV, sorted by one of BOARD_SORTS."""
     if by not in (BY_AGENT, BY_MODEL):
         raise TownError(f"--by {by!r}: use agent or model")
-    return list((cvs.agents if by == BY_AGENT else cvs.models).values())
+    if sort not in BOARD_SORTS:
+        raise TownError(f"--sort {sort!r}: use one of {', '.join(BOARD_SORTS)}")
+    cvs = town_cvs(town)
+    return sorted((cvs.agents if by == BY_AGENT else cvs.models).values(), key=BOARD_SORTS[sort])
 
 
 def agent_address(text: str) -> str:
