@@ -105,6 +105,21 @@ def test_a_convoy_that_cannot_be_fed_is_marked_stranded_until_work_moves(
     assert not convoy_status(town, convoy).stranded_mark
 
 
+def test_with_auto_dispatch_on_feeding_is_left_to_the_dispatch_patrol(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    settings = town.paths.town_toml.read_text()
+    town.paths.town_toml.write_text(settings.replace("auto_dispatch = false",
+                                                     "auto_dispatch = true"))  # fmt: skip
+    town = Town(town.paths, clock=town.clock, environ=town.environ)
+    bead = new_bead(town, "Ready work", "demo")
+    convoy = create_convoy(town, "Auto", [bead], actor=OVERSEER).id
+    assert convoy_patrol(town) == [{"convoy": convoy, "action": "stranded", "ready": [bead]}]
+    assert town.store.get(bead)["status"] == "open", "not slung by this patrol"
+    town.close()
+
+
 def test_create_add_and_land_refuse_what_is_wrong(engine_town_factory: Callable[..., Town]) -> None:
     town = engine_town_factory()
     epic = new_bead(town, "Epic", "demo", issue_type="epic")

@@ -4,7 +4,10 @@ For each open convoy, every tick:
 - all members closed → the convoy lands (closed, and its `notify` address mailed);
 - in each rig where the convoy has ready members and none working or merging (a member just
   closed, or nothing was slung yet), the next ready member (priority, then age) is slung to
-  that rig: the sling picks the polecat (routing by CV), spawning one if none is idle;
+  that rig: the sling picks the polecat (routing by CV), spawning one if none is idle. With
+  the town's `auto_dispatch` on, the dispatch patrol already hands out every ready bead where
+  there is idle capacity, so this patrol leaves feeding to it (two patrols slinging the same
+  bead at once would race);
 - a convoy left with ready work and nobody on it (feeding failed or was impossible: no rig, a
   runtime that cannot start) is marked stranded; the mark clears once work moves again.
 
@@ -49,7 +52,7 @@ def _one_convoy(town: Town, convoy_id: str) -> list[dict[str, Any]]:
             return []
         return [{"convoy": convoy_id, "action": "landed", "members": status.total,
                  "notified": landed.notified}]  # fmt: skip
-    findings = _feed(town, status)
+    findings = [] if town.settings.auto_dispatch else _feed(town, status)
     if findings:
         town.store.projection.catch_up()
         status = convoy_status(town, convoy_id, ready_ids(town))
