@@ -53,7 +53,7 @@ async def test_convoy_detail_shows_members_by_rig_and_lands(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConvoyDetailScreen)
                     and app.screen.convoy is not None, "the stranded convoy's detail")  # fmt: skip
-        body = rendered(app.screen.query_one("#convoy-body"))
+        body = rendered(app.screen.query_one("#text-body"))
         assert "STRANDED: ready work, nobody on it" in body and "ready    ga-r1" in body
         await pilot.press("L")
         await until(pilot, lambda: any("1 open member" in n.message
@@ -66,11 +66,11 @@ async def test_convoy_detail_shows_members_by_rig_and_lands(
         await until(pilot, lambda: isinstance(screen, ConvoyDetailScreen)
                     and screen.convoy is not None, "the landable convoy's detail")  # fmt: skip
         assert isinstance(screen, ConvoyDetailScreen)
-        body = rendered(screen.query_one("#convoy-body"))
+        body = rendered(screen.query_one("#text-body"))
         assert "gastown  2/2" in body and "closed   ga-h1" in body and "closed   ga-h2" in body
         await pilot.press("L")
         await until(pilot, lambda: screen.convoy is not None and screen.convoy.landed, "landing")
-        assert "landed 20" in rendered(screen.query_one("#convoy-body"))
+        assert "landed 20" in rendered(screen.query_one("#text-body"))
         assert [e["bead"] for e in staged.events("close")][-1] == LANDABLE
         await pilot.press("escape")
         await until(pilot, lambda: _cell(table, LANDABLE, 2) == "landed", "the panel shows it")
@@ -113,7 +113,7 @@ async def test_seance_of_the_selected_polecat(staged: StagedTown, tmp_path: Path
         await pilot.press("S")
         await until(pilot, lambda: isinstance(app.screen, SeanceScreen)
                     and app.screen.seance is not None, "the seance")  # fmt: skip
-        body = rendered(app.screen.query_one("#seance-body"))
+        body = rendered(app.screen.query_one("#text-body"))
         assert body.startswith("6 session(s), newest first")
         assert "zombie: the session is dead" in body
         assert "attempt 2: sent back: conflict in README.md" in body

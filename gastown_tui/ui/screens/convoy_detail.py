@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.binding import BindingType
 
 from gastown_tui.town.convoys.convoys import ConvoyStatus
 from gastown_tui.ui.display import bar, safe, safe_block, themed
 from gastown_tui.ui.key_registry import CONVOY_KEYS, bindings
+from gastown_tui.ui.screens.text_screen import TextScreen
 
 MEMBER_MARKS = {
     "closed": ("✓", "$success"),
@@ -26,44 +23,21 @@ MEMBER_MARKS = {
 }
 
 
-class ConvoyDetailScreen(Screen[None]):
-    DEFAULT_CSS = """
-    ConvoyDetailScreen > VerticalScroll { padding: 0 1; border: round $primary; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings(CONVOY_KEYS),
-        Binding("escape", "app.close_screen", "back"),
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
-    ]
+class ConvoyDetailScreen(TextScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings(CONVOY_KEYS)]  # and TextScreen's
 
     def __init__(self, convoy_id: str) -> None:
-        super().__init__()
+        super().__init__(f"convoy {convoy_id}", f"reading {convoy_id}…")
         self.convoy_id = convoy_id
         self.convoy: ConvoyStatus | None = None
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="convoy-detail"):
-            yield Static(Text(f"reading {self.convoy_id}…", style="dim"), id="convoy-body")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#convoy-detail").border_title = safe(f"convoy {self.convoy_id}")
 
     def show(self, convoy: ConvoyStatus | None, colors: Mapping[str, str],
              error: str | None = None) -> None:  # fmt: skip
         self.convoy = convoy
-        body = self.query_one("#convoy-body", Static)
         if error is not None or convoy is None:
-            body.update(safe_block(f"cannot read {self.convoy_id}: {error}", "bold"))
+            self.put(safe_block(f"cannot read {self.convoy_id}: {error}", "bold"))
             return
-        body.update(convoy_text(convoy, colors))
-
-    def action_scroll_down(self) -> None:
-        self.query_one(VerticalScroll).scroll_down()
-
-    def action_scroll_up(self) -> None:
-        self.query_one(VerticalScroll).scroll_up()
+        self.put(convoy_text(convoy, colors))
 
 
 def convoy_text(convoy: ConvoyStatus, colors: Mapping[str, str]) -> Text:

@@ -4,55 +4,27 @@ how it ended, what came back — and the HANDOFF notes it was left (`town/seance
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Static
 
 from gastown_tui.town.seance.sessions import AgentSeance
 from gastown_tui.ui.display import safe, safe_block, themed
+from gastown_tui.ui.screens.text_screen import TextScreen
 
 
-class SeanceScreen(Screen[None]):
-    DEFAULT_CSS = "SeanceScreen > VerticalScroll { padding: 0 1; border: round $primary; }"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.close_screen", "back"),
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
-    ]
-
+class SeanceScreen(TextScreen):
     def __init__(self, agent: str) -> None:
-        super().__init__()
+        super().__init__(f"seance · {agent}", f"reading the sessions of {agent}…")
         self.agent = agent
         self.seance: AgentSeance | None = None
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="seance"):
-            yield Static(Text(f"reading the sessions of {self.agent}…", style="dim"),
-                         id="seance-body")  # fmt: skip
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#seance").border_title = safe(f"seance · {self.agent}")
 
     def show(self, seance: AgentSeance | None, colors: Mapping[str, str],
              error: str | None = None) -> None:  # fmt: skip
         self.seance = seance
-        body = self.query_one("#seance-body", Static)
         if error is not None or seance is None:
-            body.update(safe_block(f"cannot read the sessions of {self.agent}: {error}", "bold"))
+            self.put(safe_block(f"cannot read the sessions of {self.agent}: {error}", "bold"))
             return
-        body.update(seance_text(seance, colors))
-
-    def action_scroll_down(self) -> None:
-        self.query_one(VerticalScroll).scroll_down()
-
-    def action_scroll_up(self) -> None:
-        self.query_one(VerticalScroll).scroll_up()
+        self.put(seance_text(seance, colors))
 
 
 def seance_text(seance: AgentSeance, colors: Mapping[str, str]) -> Text:
