@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from gastown_tui.core.events import Event
 from gastown_tui.core.timestamps import parse_ts
@@ -57,7 +58,13 @@ class Task:
 
 
 def _seconds(ts: str) -> float | None:
-    moment = parse_ts(ts)
+    try:  # the log's own canonical form, parsed in C; other forms the slow, lenient way
+        fast = datetime.fromisoformat(ts)
+        if fast.tzinfo is not None:
+            return fast.timestamp()
+    except ValueError:
+        pass
+    moment = parse_ts(ts)  # no offset means UTC here, never the machine's local time
     return moment.timestamp() if moment is not None else None
 
 
