@@ -13,7 +13,7 @@ from town_fixtures import eventually
 
 from gastown_tui.cli import gt_main
 from gastown_tui.store import json_codec
-from gastown_tui.town.seance.sessions import agent_seance
+from gastown_tui.town.seance.sessions import agent_seance, handoffs_to
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.handoff import handoff
@@ -75,6 +75,10 @@ def test_after_a_crash_the_next_session_primes_with_what_its_predecessor_did(
     assert "zombie: the session is dead" in shown and "the parser half is done" in shown
     assert gt_main.main(["seance", slung.agent, "--json"]) == 0
     assert len(json_codec.loads(capsys.readouterr().out)["sessions"]) == 3
+    assert gt_main.main(["handoff", "-m", "tests next", "--agent", slung.agent, "--json"]) == 0
+    shown = json_codec.loads(capsys.readouterr().out)
+    assert shown["agent"] == slung.agent and shown["bead"] == bead and shown["restarted"]
+    assert handoffs_to(town.store, slung.agent)[0].context == "tests next"
 
 
 def test_handoff_refuses_what_is_not_a_worker(engine_town_factory: Callable[..., Town]) -> None:

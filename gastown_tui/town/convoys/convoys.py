@@ -25,7 +25,6 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import TOWN_PREFIX
 from gastown_tui.core.timestamps import format_ts
-from gastown_tui.store import json_codec
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.store.readiness import ready
 from gastown_tui.town.comms.mail import check_recipient, send_mail
@@ -341,10 +340,3 @@ def convoys_of(connection: sqlite3.Connection) -> dict[str, list[str]]:
     for bead, convoy in rows:
         found.setdefault(str(bead), []).append(str(convoy))
     return found
-
-
-def convoy_records(connection: sqlite3.Connection) -> dict[str, rec.Record]:
-    rows = connection.execute(
-        "SELECT id, record FROM beads WHERE issue_type = ? AND tombstone = 0", (CONVOY_TYPE,)
-    )
-    return {str(convoy_id): json_codec.loads(blob) for convoy_id, blob in rows}
