@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from gastown_tui.cli.gt_context import GtContext
 from gastown_tui.core.display_text import visible
+from gastown_tui.town.convoys.convoy_changes import add_to_convoy, create_convoy, land_convoy
 from gastown_tui.town.convoys.convoys import (
     ConvoyStatus,
-    add_to_convoy,
     convoy_status,
-    create_convoy,
-    land_convoy,
     list_convoys,
     stranded_convoys,
 )

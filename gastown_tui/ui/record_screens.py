@@ -9,7 +9,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import App
 
-from gastown_tui.town.convoys.convoys import convoy_status, land_convoy
+from gastown_tui.town.convoys.convoy_changes import land_convoy
+from gastown_tui.town.convoys.convoys import convoy_status
 from gastown_tui.town.cv.agent_cvs import BY_AGENT, BY_MODEL, cv_board
 from gastown_tui.town.seance.sessions import agent_seance
 from gastown_tui.town.town import TownError

@@ -14,14 +14,9 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.town.convoys.convoy_changes import add_to_convoy, create_convoy, land_convoy
 from gastown_tui.town.convoys.convoy_patrol import convoy_patrol
-from gastown_tui.town.convoys.convoys import (
-    add_to_convoy,
-    convoy_status,
-    create_convoy,
-    land_convoy,
-    stranded_convoys,
-)
+from gastown_tui.town.convoys.convoys import convoy_status, stranded_convoys
 from gastown_tui.town.refinery.merger import Refinery
 from gastown_tui.town.refinery.queue_runner import run_refinery
 from gastown_tui.town.town import Town, TownError

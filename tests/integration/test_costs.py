@@ -11,7 +11,7 @@ from engine_town import OVERSEER, new_bead
 from gastown_tui.cli import gt_main
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store import json_codec
-from gastown_tui.town.convoys.convoys import create_convoy
+from gastown_tui.town.convoys.convoy_changes import create_convoy
 from gastown_tui.town.costs.cost_report import NO_CONVOY, cost_report, parse_since
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.polecats import spawn

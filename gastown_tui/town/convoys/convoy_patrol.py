@@ -19,13 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from gastown_tui.core import record as rec
+from gastown_tui.town.convoys.convoy_changes import land_convoy, mark_stranded
 from gastown_tui.town.convoys.convoys import (
     IN_FLIGHT,
     ConvoyStatus,
     convoy_ids,
     convoy_status,
-    land_convoy,
-    mark_stranded,
     ready_ids,
 )
 from gastown_tui.town.town import Town, TownError
