@@ -258,6 +258,51 @@ def build_parser() -> argparse.ArgumentParser:
                        "restart a rig's queue paused by a gate that cannot start")  # fmt: skip
     mq_resume.add_argument("rig")
 
+    # -- convoys, CVs, routing, seance and costs (issue 14) --------------------------------
+    convoy = top.nested("convoy", "groups of beads across rigs, with progress")
+    convoy_create = convoy.add("create", "gt_convoy_commands:cmd_create", "start a convoy")
+    convoy_create.add_argument("name")
+    convoy_create.add_argument("beads", nargs="*", help="the beads it tracks")
+    convoy_create.add_argument("--from-epic", metavar="ID", help="also track an epic's children")
+    convoy_create.add_argument("--notify", metavar="ADDR", help="mailed when it lands "
+                               "(default: whoever created it)")  # fmt: skip
+    convoy_add = convoy.add("add", "gt_convoy_commands:cmd_add", "track more beads")
+    convoy_add.add_argument("convoy")
+    convoy_add.add_argument("beads", nargs="*")
+    convoy_add.add_argument("--from-epic", metavar="ID", help="also track an epic's children")
+    convoy_show = convoy.add("status", "gt_convoy_commands:cmd_status",
+                             "a convoy's members by rig and state")  # fmt: skip
+    convoy_show.add_argument("convoy")
+    convoy_list = convoy.add("list", "gt_convoy_commands:cmd_list", "convoys in flight")
+    convoy_list.add_argument("--all", action="store_true", help="include landed ones")
+    convoy_land = convoy.add("land", "gt_convoy_commands:cmd_land",
+                             "close a convoy whose members are all closed, and notify")  # fmt: skip
+    convoy_land.add_argument("convoy")
+    convoy_land.add_argument("--force", action="store_true", help="land it with open members")
+    convoy.add("stranded", "gt_convoy_commands:cmd_stranded",
+               "open convoys with ready work and nobody on it")  # fmt: skip
+
+    sling.add_argument("--explain", action="store_true",
+                       help="print why this polecat: the CV scores of the idle ones")  # fmt: skip
+
+    cv = top.add("cv", "gt_cv_commands:cmd_cv", "an agent's record from the log, or the board")
+    cv.add_argument("agent", help="<rig>/<name>, an address, or 'board' for everyone")
+    cv.add_argument("--by", choices=["agent", "model"], default="agent",
+                    help="board: one row per agent, or per underlying model")  # fmt: skip
+    cv.add_argument("--sort", help="board: name, tasks, success, rework or time")
+
+    seance = top.add("seance", "gt_seance_commands:cmd_seance",
+                     "an agent's earlier sessions and what each did")  # fmt: skip
+    seance.add_argument("agent", help="<rig>/<name> or an address")
+    handoff = top.add("handoff", "gt_seance_commands:cmd_handoff",
+                      "mail yourself a HANDOFF note and restart your session")  # fmt: skip
+    handoff.add_argument("-m", "--message", help="what the next session should know")
+    handoff.add_argument("--agent", help="an address (default: $BD_ACTOR)")
+
+    costs = top.add("costs", "gt_costs_commands:cmd_costs", "tokens and dollars spent")
+    costs.add_argument("--by", choices=["agent", "rig", "convoy", "model"], default="agent")
+    costs.add_argument("--since", help="30m, 24h, 7d, 2w or a date (default: all time)")
+
     sync = top.add("sync", "gt_sync_command:cmd_sync", "commit, pull and push the town's log")
     sync.add_argument("--remote", default="origin")
     sync.add_argument("--retries", type=int, default=5)

@@ -7,10 +7,12 @@ from pathlib import Path
 from gastown_tui.cli.bd_formula_commands import parse_vars
 from gastown_tui.cli.bead_output import show_records
 from gastown_tui.cli.gt_context import GtContext
+from gastown_tui.cli.gt_routing_text import explain_text
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.work.prime import prime_context, prime_text
+from gastown_tui.town.work.routing import forget_choice, recent_choice
 from gastown_tui.town.work.sling import sling
 from gastown_tui.town.work.unsling import unsling
 from gastown_tui.town.work.work_done import done
@@ -18,12 +20,16 @@ from gastown_tui.town.work.work_done import done
 
 def cmd_sling(ctx: GtContext) -> None:
     args = ctx.args
+    forget_choice(ctx.town, args.bead)
     result = sling(ctx.town, args.bead, args.target, formula=args.formula,
                    variables=parse_vars(args.var) or {}, runtime=args.runtime, force=args.force,
                    actor=ctx.actor)  # fmt: skip
+    choice = recent_choice(ctx.town, args.bead) if args.explain else None
     if ctx.json:
-        ctx.emit_json(result.to_json())
+        ctx.emit_json({**result.to_json(), **({"routing": choice.to_json()} if choice else {})})
         return
+    if args.explain:
+        ctx.say(explain_text(result, choice))
     where = (f"started in session {result.session}" if not result.queued
              else f"queued on its hook (position {result.position + 1})")  # fmt: skip
     spawned = " (new polecat)" if result.spawned else ""

@@ -50,6 +50,7 @@ from gastown_tui.ui.messages import (
     RebuildProgress,
     SnapshotReady,
 )
+from gastown_tui.ui.record_screens import RecordScreensApp
 from gastown_tui.ui.screens.bead_detail import BeadDetailScreen
 from gastown_tui.ui.screens.dashboard import DashboardScreen
 from gastown_tui.ui.screens.help_screen import HelpScreen
@@ -68,7 +69,7 @@ AttachRunner = Callable[[list[str], bool], int]
 PREVIEW_INTERVAL = 1.0  # seconds between captures of the selected agent's pane
 
 
-class ControlRoomApp(App[int]):
+class ControlRoomApp(RecordScreensApp):
     CSS_PATH = str(shipped_dir("themes") / "control_room.tcss")
     BINDINGS = bindings(APP_KEYS)  # type: ignore[assignment]
     TITLE = "Gas Town"
@@ -425,6 +426,9 @@ class ControlRoomApp(App[int]):
 
     def action_open(self) -> None:
         kind, key = self.dashboard.focused_key()
+        if kind == "convoy" and key is not None:
+            self.open_convoy(key)  # members by rig and state, and landing (record_screens)
+            return
         bead = self._bead_for(kind, key)
         if bead is None and kind == "feed" and self.dashboard.feed is not None:
             bead = self.dashboard.feed.selected_bead()

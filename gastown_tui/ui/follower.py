@@ -17,6 +17,7 @@ from collections.abc import Callable
 from textual.message import Message
 
 from gastown_tui.runtime.log_follower import LogFollower
+from gastown_tui.runtime.memory_release import release_memory
 from gastown_tui.town.read_model.snapshot import town_snapshot
 from gastown_tui.ui.engine_session import EngineSession
 from gastown_tui.ui.messages import LogGrew, RebuildProgress, SnapshotReady
@@ -35,6 +36,7 @@ class SnapshotFollower:
         self.delivered = threading.Event()
         self.delivered.set()
         self.log = LogFollower(session.beads_dir / "events.jsonl")
+        self.rebuilt = False  # the projection was (re)built while opening or catching up
 
     def poke(self) -> None:
         """The app asks for a fresh look now (after an action)."""
@@ -64,6 +66,9 @@ class SnapshotFollower:
                 if self.stop.is_set():
                     return
                 snapshot = town_snapshot(town)
+                if self.rebuilt:  # the fold's memory goes back to the system, not kept for hours
+                    self.rebuilt = False
+                    release_memory()
                 self.delivered.clear()
                 self.post(SnapshotReady(snapshot))
                 self.log.wait(self.tick)
@@ -79,4 +84,5 @@ class SnapshotFollower:
             pass
 
     def _progress(self, done: int, total: int) -> None:
+        self.rebuilt = True
         self.post(RebuildProgress(done, total))

@@ -111,6 +111,24 @@ DASHBOARD_KEYS: tuple[KeySpec, ...] = (
         show=False,
     ),
     KeySpec(
+        "dash.seance",
+        "S",
+        "app.seance",
+        "seance",
+        "Seance: the selected polecat's earlier sessions, what each did and how it ended",
+        AGENTS,
+        show=False,
+    ),
+    KeySpec(
+        "dash.cv_board",
+        "C",
+        "app.cv_board",
+        "CVs",
+        "CV board: every agent's record side by side (or every model's), sortable",
+        VIEW,
+        show=False,
+    ),
+    KeySpec(
         "dash.open",
         "enter",
         "app.open",
@@ -158,6 +176,38 @@ DASHBOARD_KEYS: tuple[KeySpec, ...] = (
     ),
 )
 
+RECORDS = "Convoys and CVs"
+
+# Keys of the convoy detail and CV board screens (their actions also work from the palette).
+CONVOY_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "convoy.land",
+        "L",
+        "app.land_convoy",
+        "land",
+        "Land the convoy on screen (or selected): close it once every member is, and notify",
+        RECORDS,
+    ),
+)
+CV_BOARD_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "cv_board.by",
+        "m",
+        "app.cv_board_by",
+        "agents/models",
+        "CV board: show agents, or the same figures per model",
+        RECORDS,
+    ),
+    KeySpec(
+        "cv_board.sort",
+        "o",
+        "app.cv_board_sort",
+        "sort",
+        "CV board: sort by the next figure (name, tasks, success, rework, time)",
+        RECORDS,
+    ),
+)
+
 APP_KEYS: tuple[KeySpec, ...] = (
     KeySpec(
         "app.palette",
@@ -191,7 +241,7 @@ APP_KEYS: tuple[KeySpec, ...] = (
     KeySpec("app.quit", "q", "quit", "quit", "Quit the control room", APP),
 )
 
-ALL_KEYS = DASHBOARD_KEYS + APP_KEYS
+ALL_KEYS = DASHBOARD_KEYS + CONVOY_KEYS + CV_BOARD_KEYS + APP_KEYS
 
 BROWSE = "Beads browser (gt tui --beads)"
 

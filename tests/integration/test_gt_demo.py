@@ -41,6 +41,8 @@ def test_the_demo_town_flows_conflicts_asks_for_help_and_lands_its_convoy(
 
         eventually(lambda: all(landed(b) for b in [*members, beads["release"]]), timeout=240,
                    what="the convoy's work and the release landed")  # fmt: skip
+        eventually(lambda: landed(result["convoy"]), timeout=60,
+                   what="the daemon's convoy patrol to land the convoy")  # fmt: skip
         ops = [(e["op"], e["data"].get("failure_type")) for e in town.events()]
         assert ("merge_failed", "conflict") in ops, "the two README titles conflict"
         asked = {e["bead"] for e in town.events() if e["op"] == "escalate"}

@@ -17,14 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from records_town import stage_records
 from textual.pilot import Pilot
 from town_fixtures import town_env
 from ui_town import StagedTown, stage_town
 
 from gastown_tui.ui.app import ControlRoomApp
 from gastown_tui.ui.messages import RebuildProgress
+from gastown_tui.ui.screens.convoy_detail import ConvoyDetailScreen
+from gastown_tui.ui.screens.cv_board import CvBoardScreen
+from gastown_tui.ui.screens.seance_screen import SeanceScreen
 from gastown_tui.ui.widgets.agent_panel import AgentPanel
-from gastown_tui.ui.widgets.board_panels import EscalationTable
+from gastown_tui.ui.widgets.board_panels import ConvoyTable, EscalationTable
 from gastown_tui.ui.widgets.feed_view import FeedView
 from gastown_tui.ui.widgets.rigs_tree import RigsTree
 
@@ -226,5 +230,51 @@ def test_screen(
         "reassign_picker": _then("R", before=_on_escalations),
         "feed_filter": _then("slash"),
         "feed_filtered": _then("slash", *"type:sling", "enter", "j", before=_on_feed, wait=1.0),
+    }
+    assert snap_compare(_app(staged, tmp_path), terminal_size=size, run_before=steps[screen])
+
+
+# -- records (issue 14): CVs, costs, convoy ETA and detail, the CV board, the seance ------------
+
+
+def _shows(
+    kind: type, *keys: str, convoy: str | None = None
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Settle, (select `convoy` in its panel,) press `keys`, and wait until a `kind` screen has
+    read what it shows."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        app = pilot.app
+        assert isinstance(app, ControlRoomApp)
+        if convoy is not None:
+            table = app.dashboard.query_one(ConvoyTable)
+            table.focus()
+            await _until(pilot, lambda: table.select_key(convoy))
+        await pilot.press(*keys)
+        await _until(pilot, lambda: isinstance(app.screen, kind) and _loaded(app.screen))
+        await pilot.pause(0.3)
+
+    return run
+
+
+def _loaded(screen: Any) -> bool:
+    return any(getattr(screen, name, None) is not None for name in ("convoy", "records", "seance"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "screen", ["dashboard", "convoy_detail", "cv_board", "cv_board_models", "seance"]
+)
+def test_records(
+    snap_compare: Compare, towns: Towns, tmp_path: Path, size: tuple[int, int], screen: str
+) -> None:
+    staged = stage_records(towns("records"))
+    steps = {
+        "dashboard": settled,
+        "convoy_detail": _shows(ConvoyDetailScreen, "enter", convoy=staged.ids["convoy"]),
+        "cv_board": _shows(CvBoardScreen, "C"),
+        "cv_board_models": _shows(CvBoardScreen, "C", "m"),
+        "seance": _shows(SeanceScreen, "S"),
     }
     assert snap_compare(_app(staged, tmp_path), terminal_size=size, run_before=steps[screen])

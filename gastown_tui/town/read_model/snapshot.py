@@ -24,6 +24,7 @@ from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.town.agents import last_event_by_actor
 from gastown_tui.town.comms.escalations import list_escalations
 from gastown_tui.town.read_model.board_views import convoy_views, escalation_view, mr_views
+from gastown_tui.town.read_model.record_views import Records, records
 from gastown_tui.town.read_model.views import (
     UNKNOWN,
     Counts,
@@ -149,6 +150,10 @@ def _build(
         )
     escalations = tuple(escalation_view(record) for record in list_escalations(town))
     convoys = convoy_views(connection)
+    try:  # CVs, costs and ETAs read the log's history; an unreadable log leaves them out
+        extra = records(town, connection, convoys)
+    except OSError:
+        extra = Records(convoys, (), 0.0)
     return TownSnapshot(
         town=town.settings.name,
         root=str(town.paths.root),
@@ -159,8 +164,10 @@ def _build(
         rigs=tuple(rigs),
         escalations=escalations,
         merge_requests=merge_requests,
-        convoys=convoys,
+        convoys=extra.convoys,
         counts=_counts(rigs, escalations, merge_requests, convoys),
+        cvs=extra.cvs,
+        cost_usd=extra.cost_usd,
     )
 
 

@@ -117,10 +117,27 @@ class ConvoyView:
     total: int
     stranded: bool
     landed: bool
+    eta_seconds: float | None = None  # from the CVs' hook→merge times (record_views)
 
     @property
     def fraction(self) -> float:
         return self.closed / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class AgentCvView:
+    """An agent's CV in brief (town/cv), and what its sessions cost (town/costs)."""
+
+    address: str
+    tasks: int
+    landed: int
+    success_rate: float | None
+    rework_rate: float | None
+    mean_hook_to_merge: float | None
+    p90_hook_to_merge: float | None
+    strengths: tuple[str, ...]  # capabilities it does best, with evidence
+    flags: tuple[str, ...]
+    cost_usd: float
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,11 @@ class TownSnapshot:
     merge_requests: tuple[MergeRequestView, ...]  # waiting ones in queue order, then recent
     convoys: tuple[ConvoyView, ...]
     counts: Counts
+    cvs: tuple[AgentCvView, ...] = ()  # every agent identity's CV summary
+    cost_usd: float = 0.0  # what every session has spent, all time
+
+    def cv(self, address: str) -> AgentCvView | None:
+        return next((cv for cv in self.cvs if cv.address == address), None)
 
     @property
     def degraded(self) -> tuple[SourceHealth, ...]:

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from gastown_tui.town.heartbeats import write_heartbeat
+from gastown_tui.town.supervision.convoy_patrol import convoy_patrol
 from gastown_tui.town.supervision.deacon import deacon_patrol
 from gastown_tui.town.supervision.dispatch import dispatch_patrol
 from gastown_tui.town.supervision.dogs import dogs_patrol
@@ -25,7 +26,7 @@ from gastown_tui.town.supervision.progress_tracker import ProgressTracker
 from gastown_tui.town.supervision.witness import WitnessMemory, witness_patrol
 from gastown_tui.town.town import Town
 
-PATROLS = ("deacon", "witness", "dispatch", "dogs")
+PATROLS = ("deacon", "witness", "dispatch", "dogs", "convoys")
 WEDGE_ENV = "GT_FAULT"
 
 
@@ -117,6 +118,7 @@ class PatrolWorker:
             "deacon": lambda: deacon_patrol(town, tracker, tick),
             "dispatch": lambda: dispatch_patrol(town, tick),
             "dogs": lambda: dogs_patrol(town, tick),
+            "convoys": lambda: convoy_patrol(town, tick),
         }[self.name]
         record_patrol(town, "deacon", self.name, tick.number, self._guarded(run))
 

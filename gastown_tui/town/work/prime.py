@@ -6,6 +6,7 @@ handoff notes, unread mail, and what earlier sessions on this bead did (the sean
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from gastown_tui.core import molecule_rules as mol
@@ -15,7 +16,9 @@ from gastown_tui.core.display_text import visible
 from gastown_tui.core.mail_schema import MESSAGE_LABEL, label_value
 from gastown_tui.store.bead_history import bead_events
 from gastown_tui.store.bead_queries import ListFilter, list_beads, molecule_steps
+from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.town.hooks import hook_queue, running_bead
+from gastown_tui.town.seance.sessions import bead_seance, handoffs_to
 from gastown_tui.town.town import Town, TownError
 
 HISTORY_OPS = ("sling", "session_start", "session_end", "done", "rework", "merge_failed",
@@ -74,7 +77,21 @@ def prime_context(town: Town, agent: str) -> dict[str, Any]:
          "session": (e.get("data") or {}).get("session")}
         for e in bead_events(store, current["id"]) if e["op"] in HISTORY_OPS
     ]  # fmt: skip
+    context["seance"] = compact_seance(store, str(address), current)
     return context
+
+
+def compact_seance(store: BeadsStore, agent: str, current: rec.Record) -> dict[str, Any]:
+    """The seance for the bead on the hook: the last HANDOFF to this agent, what each earlier
+    session on the bead did and how it ended, and why the bead was sent back."""
+    handoffs = handoffs_to(store, agent)
+    seance = bead_seance(store, str(current["id"]), handoffs)
+    running = rec.metadata_of(current).get("session")
+    earlier = [s for s in seance.sessions if not (s.ended_at is None and s.session == running)]
+    last = handoffs[0] if handoffs else None
+    return {"last_handoff": asdict(last) if last else None,
+            "sessions": [session.to_json() for session in earlier],
+            "reworks": list(seance.reworks)}  # fmt: skip
 
 
 def _unread_mail(town: Town, address: str) -> list[dict[str, Any]]:
@@ -137,9 +154,31 @@ def prime_text(context: dict[str, Any]) -> str:
         lines += ["", f"## Unread mail ({len(context['mail'])})"]
         lines += [f"- {m['id']} {visible(str(m['type']))} from {visible(str(m['from']))}: "
                   f"{visible(str(m['subject']))}" for m in context["mail"]]  # fmt: skip
+    lines += seance_lines(context.get("seance"))
     if context["history"]:
         lines += ["", "## Earlier on this bead"]
         for item in context["history"]:
             reason = f" ({visible(str(item['reason']))})" if item.get("reason") else ""
             lines.append(f"- {item['ts']} {visible(str(item['actor']))} {item['op']}{reason}")
     return "\n".join(lines)
+
+
+def seance_lines(seance: dict[str, Any] | None) -> list[str]:
+    """The seance as prime's text: nothing when there is nothing before this session."""
+    if not seance or not (seance["last_handoff"] or seance["sessions"] or seance["reworks"]):
+        return []
+    lines = ["", "## Seance: what earlier sessions did"]
+    handoff = seance["last_handoff"]
+    if handoff:
+        lines.append(f"Last handoff from {visible(handoff['sender'])} at {handoff['at']}: "
+                     f"status {visible(handoff['status'])}; next {visible(handoff['next'])}; "
+                     f"context {visible(handoff['context'])}")  # fmt: skip
+    for session in seance["sessions"]:
+        ended = session["end_reason"] or "no end recorded (it died, or is still running)"
+        lines.append(f"- session {visible(session['session'])} by {visible(session['agent'])}, "
+                     f"attempt {session['attempt'] or '?'}, from {session['started_at']}: "
+                     f"ended: {visible(ended)}")  # fmt: skip
+        did = [f"    {visible(line)}" for line in session["did"]]
+        lines += did or ["    (did nothing recorded)"]
+    lines += [f"- {visible(line)}" for line in seance["reworks"]]
+    return lines

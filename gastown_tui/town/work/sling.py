@@ -26,6 +26,7 @@ from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.agent_runtimes import require_runnable
+from gastown_tui.town.work.routing import route_idle
 from gastown_tui.town.work.work_sessions import (
     rig_lock,
     session_alive,
@@ -134,8 +135,8 @@ def _choose_polecat(
         else:
             address = polecat_address(rig.name, name)
             resting.append((last_seen.get(address) or str(record.get("updated_at", "")), name))
-    if resting:
-        return min(resting)[1], False
+    if resting:  # the best fit by CV among them (routing), resting longest on a tie
+        return route_idle(town, rig, bead_id, [name for _, name in sorted(resting)]), False
     if len(existing) < rig.max_polecats:
         return pick_name(set(everyone), town.rng, rig.name_theme), True
     return min(load)[1], False

@@ -136,7 +136,8 @@ class DashboardScreen(Screen[None]):
             return
         address = self.query_one(RigsTree).selected_address()
         polecat = self.snapshot.polecat(address) if address else None
-        self.query_one(AgentPanel).show(polecat, self.snapshot.taken_at, colors)
+        cv = self.snapshot.cv(polecat.address) if polecat else None
+        self.query_one(AgentPanel).show(polecat, self.snapshot.taken_at, colors, cv)
 
     # -- what is selected ---------------------------------------------------------------------
 

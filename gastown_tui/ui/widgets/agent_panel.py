@@ -11,8 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from gastown_tui.core.cv_figures import percent, short_duration
 from gastown_tui.town.read_model.details import MoleculeView
-from gastown_tui.town.read_model.views import PolecatView
+from gastown_tui.town.read_model.views import AgentCvView, PolecatView
 from gastown_tui.ui.display import age_since, glyph, safe, safe_block, themed
 
 STEP_MARKS = {"done": "✓", "current": "▶", "ready": "○", "blocked": "·"}
@@ -23,6 +24,7 @@ class AgentPanel(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     AgentPanel { padding: 0 1; }
     AgentPanel > #agent-hook { height: auto; }
+    AgentPanel > #agent-cv { height: auto; }
     AgentPanel > #agent-molecule { height: auto; margin-top: 1; }
     AgentPanel > #agent-pane { height: auto; min-height: 5; margin-top: 1; border: round $secondary;
                                padding: 0 1; }
@@ -38,13 +40,15 @@ class AgentPanel(VerticalScroll, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(id="agent-hook")
+        yield Static(id="agent-cv")
         yield Static(id="agent-molecule")
         yield Static(id="agent-pane")
 
     def on_mount(self) -> None:
         self.query_one("#agent-pane", Static).border_title = "pane"
 
-    def show(self, polecat: PolecatView | None, now: datetime, colors: Mapping[str, str]) -> None:
+    def show(self, polecat: PolecatView | None, now: datetime, colors: Mapping[str, str],
+             cv: AgentCvView | None = None) -> None:  # fmt: skip
         if polecat is None or self.polecat is None or polecat.address != self.polecat.address:
             self.molecule = None
             self.pane_text = None
@@ -54,6 +58,7 @@ class AgentPanel(VerticalScroll, can_focus=False):
             self._put(
                 "agent-hook", Text("Select a polecat in the rigs tree (j/k, arrows).", style="dim")
             )
+            self._put("agent-cv", Text(""))
             self._put("agent-molecule", Text(""))
             self._put("agent-pane", Text(""))
             return
@@ -66,6 +71,7 @@ class AgentPanel(VerticalScroll, can_focus=False):
         title.append(f" · {polecat.state} {age_since(polecat.last_progress, now)}")
         self.border_title = title
         self._put("agent-hook", hook_text(polecat, colors))
+        self._put("agent-cv", cv_text(cv, colors))
         self._put("agent-molecule", molecule_text(self.molecule, colors))
         self._put("agent-pane", self._pane_text())
 
@@ -133,4 +139,24 @@ def molecule_text(molecule: MoleculeView | None, colors: Mapping[str, str]) -> T
         style = themed(STEP_STYLES.get(step.state, ""), colors)
         text.append(f" {STEP_MARKS.get(step.state, '?')} ", style=style)
         text.append_text(safe(step.name, style))
+    return text
+
+
+def cv_text(cv: AgentCvView | None, colors: Mapping[str, str]) -> Text:
+    """The agent's CV in one line (tasks, landed without rework, rework, p90 hook→merge, what
+    it does best) and what it has cost; its flags in the warning colour."""
+    text = Text(end="")
+    text.append("CV ", style="dim")
+    if cv is None or not cv.tasks:
+        text.append("no work on record yet", style="dim")
+    else:
+        p90 = short_duration(cv.p90_hook_to_merge)
+        text.append(f"{cv.tasks} tasks · {percent(cv.success_rate)} ok · "
+                    f"{percent(cv.rework_rate)} rework · p90 {p90}")  # fmt: skip
+        if cv.strengths:
+            text.append(" · strong ")
+            text.append_text(safe(", ".join(cv.strengths)))
+    text.append(f" · ${cv.cost_usd if cv else 0.0:,.2f}", style="dim")
+    for flag in cv.flags if cv else ():
+        text.append(f"  {flag}", style=themed("bold $warning", colors))
     return text

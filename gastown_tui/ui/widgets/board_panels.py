@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from gastown_tui.core.cv_figures import short_duration
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.town.read_model.views import (
     ConvoyView,
@@ -102,6 +103,10 @@ def convoy_rows(convoys: tuple[ConvoyView, ...], colors: Mapping[str, str]) -> l
             state = Text("landed", style=themed("$success", colors))
         elif convoy.stranded:
             state = Text("STRANDED", style=themed("bold $error", colors))
+        elif convoy.total and convoy.closed == convoy.total:
+            state = Text("complete", style=themed("$success", colors))  # lands on the next patrol
+        elif convoy.eta_seconds is not None:  # from the CVs' hook→merge times
+            state = Text(f"~{short_duration(convoy.eta_seconds)}", style="dim")
         progress = Text(bar(convoy.fraction, 8), style=themed("$primary", colors))
         progress.append(f" {convoy.closed}/{convoy.total}", style="")
         rows.append((convoy.id, (safe(convoy.title), progress, state)))

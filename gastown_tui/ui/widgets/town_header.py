@@ -96,6 +96,8 @@ def header_text(
         line.append(f" ({counts.failed_merges} failed)", style=style("$error"))
     line.append("  convoys ", style="dim")
     line.append(f"{counts.convoys_in_flight}/{counts.convoys_total}")
+    line.append("  $", style="dim")  # what every session has spent (usage events; sim: 0)
+    line.append(f"{snapshot.cost_usd:,.2f}")
     degraded = snapshot.degraded
     if degraded or progress is not None or snapshot.warnings:
         line.append("\n")
