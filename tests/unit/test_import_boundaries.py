@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("textual", "rich", "anthropic", "libtmux", "git", "sqlite_utils")
+HEAVY = ("textual", "rich", "anthropic", "libtmux", "git")
 
 
 def _loaded_after(module: str) -> set[str]:

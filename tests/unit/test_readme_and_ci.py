@@ -41,3 +41,28 @@ def test_the_readme_lists_every_key_of_the_control_room() -> None:
     missing = [spec.id for spec in ALL_KEYS + BROWSER_KEYS
                if f"| `{key_display(spec.key)}` | {spec.help} |" not in readme]  # fmt: skip
     assert missing == [], "README's control room table is missing these keys"
+
+
+IMPORT_NAMES = {
+    "GitPython": "git"
+}  # distribution name -> the module it installs, where they differ
+
+
+def test_every_dependency_is_listed_in_the_readme_and_imported() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = [re.split(r"[<>=!~ ]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(
+        r"^- `([A-Za-z0-9_.-]+)`: ", readme.split("## Dependencies", 1)[1].split("\n## ")[0], re.M
+    )
+    assert sorted(listed) == sorted(names), "README's dependency list and pyproject.toml differ"
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "gastown_tui").rglob("*.py"))
+
+    def imported(name: str) -> bool:
+        module = IMPORT_NAMES.get(name, name)
+        return re.search(rf"^\s*(import|from) {module}\b", sources, re.M) is not None
+
+    unused = [name for name in names if not imported(name)]
+    assert unused == [], "these dependencies are never imported"

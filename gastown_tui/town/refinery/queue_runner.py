@@ -4,14 +4,18 @@ Recover from a crash, then take `queued` MRs in score order, one at a time throu
 `Refinery.process`, or in stacks through `process_batch` when the rig's batch size is above 1.
 An unexpected error on one MR marks that MR `failed` and the loop goes on (DESIGN §6); while
 the queue is paused (a gate that cannot start, `queue_pause`) it takes nothing.
+
+Between passes it waits for the log to change (watchfiles, `runtime.log_follower`), at most a
+tick: a merge request submitted by `gt done` is taken at once, not at the next tick.
 """
 
 from __future__ import annotations
 
-import time
+from contextlib import ExitStack
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.timestamps import format_ts
+from gastown_tui.runtime.log_follower import LogFollower
 from gastown_tui.town.heartbeats import write_heartbeat
 from gastown_tui.town.refinery.batch import process_batch
 from gastown_tui.town.refinery.merger import Outcome, Refinery
@@ -24,7 +28,11 @@ def run_refinery(refinery: Refinery, *, once: bool = False) -> list[Outcome]:
     (a rework submitted meanwhile waits for the next run), stopping when that is done."""
     town = refinery.town
     outcomes: list[Outcome] = []
-    with refinery.exclusive():
+    with refinery.exclusive(), ExitStack() as cleanup:
+        log = LogFollower(town.paths.beads / "events.jsonl")
+        if not once:
+            log.start()
+            cleanup.callback(log.close)
         refinery.recover()
         cutoff = format_ts(town.clock.now())
         tick = 0
@@ -34,7 +42,7 @@ def run_refinery(refinery: Refinery, *, once: bool = False) -> list[Outcome]:
             if queue_pause(town, refinery.rig.name) is not None:
                 if once:
                     return outcomes
-                time.sleep(town.thresholds.tick)  # until `gt mq resume` resolves the pause
+                log.wait(town.thresholds.tick)  # until `gt mq resume` resolves the pause
                 continue
             waiting = refinery.requests()
             if once:
@@ -51,7 +59,7 @@ def run_refinery(refinery: Refinery, *, once: bool = False) -> list[Outcome]:
                 continue
             if once:
                 return outcomes
-            time.sleep(town.thresholds.tick)
+            log.wait(town.thresholds.tick)
 
 
 def _one(refinery: Refinery, mr: rec.Record) -> Outcome:

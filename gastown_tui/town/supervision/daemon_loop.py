@@ -4,6 +4,10 @@ Each tick reads tmux once (`list-panes -a`), publishes that snapshot to the patr
 Witness per rig, the Idle Polecat Heresy check, Dogs), each on its own thread, and runs Boot:
 a patrol whose own heartbeat is stale is replaced. The daemon's heartbeat and each patrol's
 live in `.runtime/heartbeats/`, outside git.
+
+Between ticks it waits for the log to change (watchfiles, `runtime.log_follower`), at most a
+tick: ready work, a closed convoy member or a `gt done` is seen at once, not up to 30 s later.
+Ticks stay at least `MIN_GAP` apart, so a busy log (or the daemon's own findings) cannot spin it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import fcntl
 import time
 from collections.abc import Callable
 
+from gastown_tui.runtime.log_follower import LogFollower
 from gastown_tui.town.heartbeats import DAEMON_HEARTBEAT, write_heartbeat
 from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.supervision.patrol_workers import (
@@ -21,6 +26,8 @@ from gastown_tui.town.supervision.patrol_workers import (
     record_patrol,
 )
 from gastown_tui.town.town import Town, TownError
+
+MIN_GAP = 1.0  # seconds between two ticks at least (or the tick itself, when shorter)
 
 
 def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None = None) -> int:
@@ -44,6 +51,9 @@ def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None
                             generations.__getitem__).start()  # fmt: skip
 
     workers = {name: start(name) for name in PATROLS}
+    log = LogFollower(town.paths.beads / "events.jsonl")
+    log.start()
+    gap = min(MIN_GAP, town.thresholds.tick)
     tick = 0
     try:
         while ticks == 0 or tick < ticks:
@@ -62,8 +72,11 @@ def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None
             write_heartbeat(town, DAEMON_HEARTBEAT, tick)
             if on_tick is not None:
                 on_tick(tick)
-            time.sleep(town.thresholds.tick)
+            began = time.monotonic()
+            log.wait(town.thresholds.tick)
+            time.sleep(max(0.0, gap - (time.monotonic() - began)))
     finally:
+        log.close()
         board.stop()
         handle.close()
     return tick
