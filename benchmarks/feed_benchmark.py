@@ -90,11 +90,12 @@ def _quote(part: str) -> str:
     return "'" + part.replace("'", "'\\''") + "'"
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory now (`VmRSS`) or at its peak so far (`VmHWM`), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise LookupError(f"no VmRSS for {pid}")
+    raise LookupError(f"no {field} for {pid}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -172,7 +173,10 @@ def cold_open(root: Path, log: Path, bead: str) -> dict[str, object]:
             return "rebuild" not in screen.lower()
 
         ready = pane.until(rebuilt, 900)
+        time.sleep(3)  # the first snapshot after the rebuild gives the fold's memory back
         return {"feed_paint_s": round(paint, 3), "projection_ready_s": round(ready, 3),
+                "rss_peak_mb": round(rss_mb(pane.pid, "VmHWM"), 1),
+                "rss_after_mb": round(rss_mb(pane.pid), 1),
                 "progress_seen": progress[:3] + progress[-2:]}  # fmt: skip
     finally:
         pane.close()

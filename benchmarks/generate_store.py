@@ -20,6 +20,9 @@ to an older one.
 
     python benchmarks/generate_store.py events --beads 100000 --events 1000000 OUT_DIR
     python benchmarks/generate_store.py issues --records 100000 OUT_FILE
+
+The script is over 300 lines because it generates both formats (our log and issues.jsonl)
+with a realistic graph, statuses and histories.
 """
 
 from __future__ import annotations

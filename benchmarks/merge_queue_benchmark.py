@@ -17,6 +17,9 @@ the bad MR never on main. The bad MR comes from a crew member: `send_back` start
 session only for a polecat, and that (a real tmux session) must not run inside the timed window.
 
 Exit status 0 only if both modes are correct and batch mode lands >= 3x as many MRs per minute.
+
+The script is over 300 lines because it builds a real town, runs both modes and checks each
+result end to end.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import signal
@@ -69,6 +70,7 @@ def cmd_demo(ctx: GtContext) -> None:
         finally:
             if code or not text_mode:
                 _clean_up(demo, target, remove=named is None and not ctx.args.keep)
+                _bound_the_exit()
     if code:
         why = "interrupted" if code == INTERRUPTED else "stopped by an error in the control room"
         raise CommandError(f"the demo was {why}; everything it started is stopped", code=code)
@@ -110,6 +112,15 @@ def _remove_directory(target: Path, attempts: int = 10) -> None:
             return
         time.sleep(0.3)
     print(f"gt demo: could not remove {target} entirely: delete it by hand", file=sys.stderr)
+
+
+EXIT_GRACE = 20.0  # seconds the interpreter may take to end once the demo is cleaned up
+
+
+def _bound_the_exit() -> None:
+    """Everything is stopped and removed: if ending the process still hangs (a thread the app
+    left behind), it ends anyway after `EXIT_GRACE` seconds, printing where every thread was."""
+    faulthandler.dump_traceback_later(EXIT_GRACE, exit=True, file=sys.stderr)
 
 
 @contextmanager

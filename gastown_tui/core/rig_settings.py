@@ -15,7 +15,7 @@ DEFAULT_GATE_TIMEOUT = {"setup": 600, "lint": 300, "test": 1800}
 # `{prompt}` becomes the first instruction, `{model}` the model; argv, never a shell string.
 DEFAULT_CLAUDE_COMMAND = ("claude", "--dangerously-skip-permissions", "--model", "{model}",
                           "{prompt}")  # fmt: skip
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"  # the current Sonnet (4-5 reached end of life 2026-11-30)
 
 
 @dataclass(frozen=True)

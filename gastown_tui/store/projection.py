@@ -6,6 +6,9 @@ position, so two processes never apply the same tail twice. The projection must 
 of the *set* of events in (ts, id) order: a tail holding an event that is not newer than
 everything applied (a git merge put it there) or a file whose line at the offset changed makes
 a full rebuild, which sorts and de-duplicates when it has to.
+
+The module is over 300 lines because catch-up, rebuild and the consistency checks between them
+share one transaction discipline that is safest read in one file.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The same entries make the bindings (so the footer shows them), the help screen a
 palette: an action that exists is reachable from all three. Ids are stable (`app.attach`) so a
 user keymap can move a key without touching code. Movement keys (`j`/`k`, arrows, tab) belong
 to the widgets and never carry an action.
+
+The table is over 300 lines because it is one entry per key, each with its help text: kept
+in one place so the footer, help screen, palette and README cannot disagree.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from gastown_tui.town.work.builtin_session import SessionReport, run_builtin_ses
 from gastown_tui.town.work.sling import sling
 
 KEY = "sk-ant-test-0123456789-SECRET"
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-5-5"
 
 
 def test_tools_refuse_every_way_out_of_the_worktree(tmp_path: Path) -> None:
@@ -180,7 +180,7 @@ def test_the_turn_limit_stops_the_loop_records_usage_and_escalates(
     assert usage["bead"] == bead and usage["actor"] == agent
     assert usage["data"] == {
         "agent": agent, "session": f"de-{agent.rsplit('/', 1)[1]}", "model": MODEL,
-        "input_tokens": 2000, "output_tokens": 200, "cost_usd": 0.009, "bead": bead, "rig": "demo",
+        "input_tokens": 2000, "output_tokens": 200, "cost_usd": 0.006, "bead": bead, "rig": "demo",
     }  # fmt: skip
     (escalated,) = [e for e in _ops(town, "escalate") if e["bead"] == bead]
     assert escalated["data"]["severity"] == "HIGH"
@@ -197,7 +197,7 @@ def test_the_token_limit_stops_the_loop(engine_town_factory: Callable[..., Town]
     assert report.outcome.status == "token_limit" and "used 2100 tokens" in report.outcome.detail
     (usage,) = report.usage
     assert (usage["input_tokens"], usage["output_tokens"]) == (2000, 100)
-    assert usage["cost_usd"] == 0.00618  # (1000 + 400 x 1.25 + 600 x 0.1) x $3/M + 100 x $15/M
+    assert usage["cost_usd"] == 0.00412  # (1000 + 400 x 1.25 + 600 x 0.1) x $2/M + 100 x $10/M
 
 
 def test_nudges_reach_the_model_and_an_answer_resumes_a_stopped_session(

@@ -80,7 +80,7 @@ def test_the_builtin_agent_completes_a_bead_and_records_its_usage(rig_town: Town
             release.set()
     # The conversation: prime text first, the model asked for, the key from the environment.
     first = api.requests[0]
-    assert first["model"] == "claude-sonnet-4-5" and "gt done" in first["system"][0]["text"]
+    assert first["model"] == "claude-sonnet-5-5" and "gt done" in first["system"][0]["text"]
     assert f"Bead {bead}" in first["messages"][0]["content"][0]["text"]
     assert {api.sent_key(i) for i in range(len(api.requests))} == {KEY}
     read, listing = api.tool_results(1)
@@ -105,8 +105,8 @@ def test_the_builtin_agent_completes_a_bead_and_records_its_usage(rig_town: Town
     (event,) = usage
     assert event["actor"] == "demo/polecats/nux" and event["bead"] == bead
     assert event["data"] == {
-        "agent": "demo/polecats/nux", "session": "dm-nux", "model": "claude-sonnet-4-5",
-        "input_tokens": 1500, "output_tokens": 200, "cost_usd": 0.0075, "bead": bead,
+        "agent": "demo/polecats/nux", "session": "dm-nux", "model": "claude-sonnet-5-5",
+        "input_tokens": 1500, "output_tokens": 200, "cost_usd": 0.005, "bead": bead,
         "rig": "demo",
     }  # fmt: skip
     # The pane showed a readable transcript, and never the key.

@@ -315,7 +315,7 @@ def test_the_claude_runtime_starts_its_command_line_or_is_refused_when_missing(
     from gastown_tui.town.work.agent_runtimes import FIRST_PROMPT
 
     argv = eventually(lambda: argv_file.read_text().splitlines(), what="its argv")
-    assert argv == ["--dangerously-skip-permissions", "--model", "claude-sonnet-4-5",
+    assert argv == ["--dangerously-skip-permissions", "--model", "claude-sonnet-5-5",
                     *FIRST_PROMPT.splitlines()]  # fmt: skip
     assert town.bead(bead)["metadata"]["runtime"] == "claude"
 

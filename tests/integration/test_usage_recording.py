@@ -31,6 +31,7 @@ def test_prices_match_model_families_and_unknown_models_cost_nothing() -> None:
     assert price_of("claude-sonnet-45") is None and price_of("gpt-4") is None
     # 1M in + 1M out on sonnet: $3 + $15; cache writes at 1.25x, reads at 0.1x the input price.
     assert cost_usd("claude-sonnet-4-5", 1_000_000, 1_000_000) == 18.0
+    assert cost_usd("claude-sonnet-5-5", 1_000_000, 1_000_000) == 12.0, "not Sonnet 5's family"
     assert cost_usd("claude-sonnet-4-5", 0, 0, 1_000_000, 1_000_000) == 3.75 + 0.3
     assert cost_usd("mystery-model", 10**9, 10**9) == 0.0
 
