@@ -1,4 +1,7 @@
-"""`bd` commands that change beads: each validates inside the write lock and logs one batch."""
+"""`bd` commands that change beads: each validates inside the write lock and logs one batch.
+
+It is over 300 lines because each command keeps its checks next to its write (create, update,
+close, reopen, import...), one function each."""
 
 from __future__ import annotations
 
