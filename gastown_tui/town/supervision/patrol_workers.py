@@ -3,7 +3,9 @@
 Every tick the daemon reads tmux once and hands the snapshot to each patrol. A patrol that
 stops beating (wedged on a hung git call, a lock, a bug) is replaced by Boot with a new
 generation; the wedged thread exits by itself if it ever wakes, since its generation is gone.
-Each pass writes one `patrol` event: the patrol, the tick number, and its findings.
+A pass that found something writes one `patrol` event (the patrol, the tick number, its
+findings); a pass that found nothing writes none, only the patrol's heartbeat in
+`.runtime/heartbeats/` (DESIGN §4): a quiet town must not grow its git-tracked log every tick.
 """
 
 from __future__ import annotations
@@ -131,5 +133,8 @@ class PatrolWorker:
 
 def record_patrol(town: Town, actor: str, patrol: str, tick: int,
                   findings: list[dict[str, Any]], **extra: Any) -> None:  # fmt: skip
+    """One `patrol` event for a pass with findings; nothing for a pass without."""
+    if not findings:
+        return
     with town.store.transaction(actor) as tx:
         tx.emit("patrol", "", {"patrol": patrol, "tick": tick, "findings": findings, **extra})
