@@ -6,8 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from engine_town import new_bead
+from town_fixtures import eventually
 
 from gastown_tui.core import record as rec
 from gastown_tui.town.read_model.town_status import town_status
@@ -16,7 +18,10 @@ from gastown_tui.town.supervision.deacon import deacon_patrol
 from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.supervision.progress_tracker import ProgressTracker
 from gastown_tui.town.town import Town
+from gastown_tui.town.work.respawn import respawn
 from gastown_tui.town.work.sling import SlingResult, sling
+from gastown_tui.town.work.unsling import unsling
+from gastown_tui.town.work.work_sessions import session_alive
 
 
 def sling_hanging(town: Town, title: str) -> tuple[str, SlingResult]:
@@ -48,3 +53,51 @@ def test_a_polecat_that_claimed_its_hooked_bead_is_working_on_it(
     found = deacon_patrol(town, ProgressTracker(), PatrolTick(1, town.clock.now().timestamp(), []))
     (zombie,) = [f for f in found if f.get("bead") == bead]
     assert zombie["state"] == "ZOMBIE" and zombie["session"] is not None
+
+
+def settled_worktree(town: Town, slung: SlingResult) -> Path:
+    """The polecat's worktree once its hanging sim has started (so it writes nothing more)."""
+    session = polecat_session(town.rig("demo").prefix, slung.polecat)
+    eventually(lambda: "hanging" in town.tmux.capture(session), what="the sim to settle")
+    return town.paths.polecat("demo", slung.polecat)
+
+
+def test_a_respawned_polecat_keeps_its_worktree_and_uncommitted_edit(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    bead, slung = sling_hanging(town, "Do not lose my edit")
+    worktree = settled_worktree(town, slung)
+    edit = worktree / "half-done.txt"
+    edit.write_text("not committed yet\n")
+    (worktree / "README.md").write_text("changed, not staged\n")
+    session = polecat_session(town.rig("demo").prefix, slung.polecat)
+    town.tmux.kill_session(session)  # the session dies: a ZOMBIE
+    found = deacon_patrol(town, ProgressTracker(), PatrolTick(1, town.clock.now().timestamp(), []))
+    (zombie,) = [f for f in found if f.get("bead") == bead]
+    assert zombie["state"] == "ZOMBIE" and zombie["session"] == session
+    assert edit.read_text() == "not committed yet\n"
+    assert (worktree / "README.md").read_text() == "changed, not staged\n"
+    # A GUPP restart (a live but stuck session) keeps it too.
+    respawn(town, town.rig("demo"), slung.polecat, bead, "gupp: test", "deacon")
+    assert edit.read_text() == "not committed yet\n"
+    record = town.store.get(bead)
+    assert record is not None and rec.metadata_of(record)["respawns"] == 2
+    assert session_alive(town, session)
+
+
+def test_a_dirty_worktree_of_other_work_is_moved_aside_not_deleted(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    first, slung = sling_hanging(town, "Unslung with edits")
+    worktree = settled_worktree(town, slung)
+    (worktree / "keep-me.txt").write_text("someone's work\n")
+    unsling(town, first, "overseer")
+    assert (worktree / "keep-me.txt").exists(), "unsling leaves the worktree"
+    second = new_bead(town, "Next work", "demo")
+    sling(town, second, f"demo/{slung.polecat}", formula="mol-polecat-work",
+          variables={"sim.mode": "hang"}, runtime=None, force=False, actor="overseer")  # fmt: skip
+    (aside,) = worktree.parent.glob(f"{slung.polecat}.kept-*")
+    assert (aside / "keep-me.txt").read_text() == "someone's work\n"
+    assert not (worktree / "keep-me.txt").exists()

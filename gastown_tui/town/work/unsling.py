@@ -38,8 +38,10 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
     stopped: list[str] = []
     running = rec.metadata_of(record).get("session")
     if running and address.role == "polecat" and address.rig and address.name:
+        # The worktree stays (its uncommitted edits are someone's work): the next start moves
+        # a dirty one aside, the Dogs remove a clean one.
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
-                               keep_worktree=False)  # fmt: skip
+                               keep_worktree=True)  # fmt: skip
     with town.store.transaction(actor) as tx:
         release(tx, record, holder, "unslung")
     started = None
