@@ -13,6 +13,7 @@ from gastown_tui.town.setup import rigs as rig_ops
 from gastown_tui.town.setup.gate_check import check_gates, check_line
 from gastown_tui.town.setup.install import install_town
 from gastown_tui.town.setup.town_sessions import bring_up
+from gastown_tui.town.setup.town_shutdown import take_down
 from gastown_tui.town.supervision.daemon_loop import run_daemon
 
 
@@ -70,10 +71,10 @@ def cmd_rig_remove(ctx: GtContext) -> None:
 
 
 def cmd_up(ctx: GtContext) -> None:
-    """Start whatever of the town's own sessions is not running: the daemon and each rig's
-    Refinery. A crashed one (a dead pane) is replaced."""
+    """Start whatever of the town's sessions is not running: hooked polecats (resumed, no
+    respawn counted), the daemon and each rig's Refinery. A crashed one is replaced."""
     town = ctx.town
-    started = bring_up(town)
+    started = bring_up(town, ctx.actor)
     result = {"started": started, "sessions": town.tmux.sessions(), "socket": town.tmux.socket}
     if ctx.json:
         ctx.emit_json(result)
@@ -83,8 +84,7 @@ def cmd_up(ctx: GtContext) -> None:
 
 def cmd_down(ctx: GtContext) -> None:
     town = ctx.town
-    sessions = town.tmux.sessions()
-    town.tmux.kill_server()
+    sessions = take_down(town, ctx.actor)
     if ctx.json:
         ctx.emit_json({"stopped": sessions, "socket": town.tmux.socket})
     else:

@@ -3,6 +3,7 @@ respawn keeps its worktree, `gt down`/`gt up` resume without counting respawns (
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from town_fixtures import eventually
 from gastown_tui.core import record as rec
 from gastown_tui.town.read_model.town_status import town_status
 from gastown_tui.town.session_names import polecat_session
+from gastown_tui.town.setup.town_sessions import resume_polecats
+from gastown_tui.town.setup.town_shutdown import take_down
 from gastown_tui.town.supervision.deacon import deacon_patrol
 from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.supervision.progress_tracker import ProgressTracker
@@ -101,3 +104,28 @@ def test_a_dirty_worktree_of_other_work_is_moved_aside_not_deleted(
     (aside,) = worktree.parent.glob(f"{slung.polecat}.kept-*")
     assert (aside / "keep-me.txt").read_text() == "someone's work\n"
     assert not (worktree / "keep-me.txt").exists()
+
+
+def test_down_then_up_resumes_hooked_polecats_without_a_respawn(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    bead, slung = sling_hanging(town, "Survive gt down")
+    worktree = settled_worktree(town, slung)
+    (worktree / "overnight.txt").write_text("uncommitted\n")
+    session = polecat_session(town.rig("demo").prefix, slung.polecat)
+    assert take_down(town, "overseer") == [session]
+    record = town.store.get(bead)
+    assert record is not None and rec.metadata_of(record).get("session") is None
+    # The Deacon of the next `gt up` sees hooked work to start, not a ZOMBIE.
+    found = deacon_patrol(town, ProgressTracker(), PatrolTick(1, town.clock.now().timestamp(), []))
+    assert [(f["state"], f["action"]) for f in found] == [("hooked, not running", "started")]
+    town.tmux.kill_server()
+    assert resume_polecats(town, "overseer", server_was_down=True) == [session]
+    assert session_alive(town, session)
+    assert (worktree / "overnight.txt").read_text() == "uncommitted\n"
+    record = town.store.get(bead)
+    assert record is not None and not rec.metadata_of(record).get("respawns")
+    log = (town.paths.beads / "events.jsonl").read_text().splitlines()
+    ends = [e["data"]["reason"] for e in map(json.loads, log) if e["op"] == "session_end"]
+    assert ends == ["gt down", "resumed: the tmux server had stopped"]
