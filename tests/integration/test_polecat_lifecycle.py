@@ -129,3 +129,40 @@ def test_down_then_up_resumes_hooked_polecats_without_a_respawn(
     log = (town.paths.beads / "events.jsonl").read_text().splitlines()
     ends = [e["data"]["reason"] for e in map(json.loads, log) if e["op"] == "session_end"]
     assert ends == ["gt down", "resumed: the tmux server had stopped"]
+
+
+def test_eight_processes_slinging_one_bead_make_exactly_one_hook(
+    engine_town_factory: Callable[..., Town], tmp_path: Path
+) -> None:
+    """The double-dispatch guard holds inside the write transaction: whoever passed the early
+    check, only one sling of the bead commits (auto-dispatch and an operator alike)."""
+    town = engine_town_factory()
+    bead = new_bead(town, "Only once", "demo")
+    start = tmp_path / "go"
+    worker = Path(__file__).with_name("sling_worker.py")
+    racers = [subprocess.Popen([sys.executable, str(worker), str(town.paths.root), bead,
+                                "demo", str(start)], env=town.environ, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for _ in range(8)]  # fmt: skip
+    for racer in racers:
+        assert racer.stdout is not None and racer.stdout.readline().strip() == "ready"
+    start.touch()
+    outcomes = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        outcomes.append(json.loads(out))
+    winners = [o["slung"] for o in outcomes if "slung" in o]
+    assert len(winners) == 1, outcomes
+    assert all("already" in o["refused"] or "changed" in o["refused"]
+               for o in outcomes if "refused" in o), outcomes  # fmt: skip
+    town.store.projection.catch_up()
+    log = [
+        json.loads(line) for line in (town.paths.beads / "events.jsonl").read_text().splitlines()
+    ]
+    assert [e["data"]["agent"] for e in log if e["op"] == "sling"] == [
+        f"demo/polecats/{winners[0]}"
+    ]
+    assert len([e for e in log if e["op"] == "session_start"]) == 1
+    polecats = [s for s in town.tmux.sessions() if s.startswith("de-")]
+    assert polecats == [polecat_session("de", winners[0])]
