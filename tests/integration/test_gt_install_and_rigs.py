@@ -236,7 +236,7 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     refused(town.gt("rig", "remove", "nowhere", check=False), "no rig 'nowhere'")
 
     removed = town.gt("rig", "remove", "demo", "--force", "--json").json()
-    assert removed == {"removed": "demo", "stopped_sessions": ["dm-nux"]}
+    assert removed == {"removed": "demo", "stopped_sessions": ["dm-nux"], "kept_at": None}
     assert not (town.root / "rigs" / "demo").exists()
     assert town.sessions() == ["dmx-nux"], "the other rig's polecat keeps working"
     (closed,) = ops(town, "close", "hq-rig-demo")
@@ -246,11 +246,14 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     assert "rigs/demo/rig.toml" not in tracked(town)
     assert "rigs/other/rig.toml" in tracked(town)
 
-    # A crashed agent's dead pane is no live session: no --force needed, and it is cleaned up.
+    # A crashed agent's dead pane is no live session, but its bead is still on the hook:
+    # unlanded work needs --force; the dead pane is cleaned up.
     town.tmux("send-keys", "-t", "=dmx-nux:", "C-c")
     eventually(lambda: town.tmux("list-panes", "-t", "=dmx-nux:", "-F", "#{pane_dead}"
                                  ).stdout.strip() == "1", what="the pane to die")  # fmt: skip
-    stopped = town.gt("rig", "remove", "other", "--json").json()["stopped_sessions"]
+    refused(town.gt("rig", "remove", "other", check=False), "not landed or not pushed",
+            "bead(s) on a hook", "--force")  # fmt: skip
+    stopped = town.gt("rig", "remove", "other", "--force", "--json").json()["stopped_sessions"]
     assert stopped == ["dmx-nux"] and town.sessions() == []
     assert not (town.root / "rigs" / "other").exists()
     # Adding a removed rig back reopens the same rig bead.
