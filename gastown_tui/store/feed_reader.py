@@ -27,21 +27,23 @@ class FeedEvent:
     rig: str
     summary: str  # one line: what happened, from the event's data
     malformed: bool = False
+    offset: int = -1  # where the line starts in the log (-1: not known to the caller)
 
 
-def parse_event(line: bytes) -> FeedEvent:
+def parse_event(line: bytes, offset: int = -1) -> FeedEvent:
     try:
         event = json_codec.loads(line)
         if not isinstance(event, dict):
             raise ValueError("not an object")
     except ValueError:
-        return FeedEvent("", "", "?", "", "", f"unreadable line: {line[:80]!r}", True)
+        return FeedEvent("", "", "?", "", "", f"unreadable line: {line[:80]!r}", True, offset)
     raw = event.get("data")
     data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     actor = str(event.get("actor") or "")
     bead = str(event.get("bead") or "")
     return FeedEvent(str(event.get("ts") or ""), actor, str(event.get("op") or ""), bead,
-                     _rig_of(data, actor), _summary(str(event.get("op") or ""), data))  # fmt: skip
+                     _rig_of(data, actor), _summary(str(event.get("op") or ""), data),
+                     offset=offset)  # fmt: skip
 
 
 def _rig_of(data: dict[str, Any], actor: str) -> str:
@@ -98,6 +100,23 @@ class FeedQuery:
     def empty(self) -> bool:
         return not (self.words or self.pattern or self.ops or self.rigs or self.actors)
 
+    def could_match(self, line: bytes) -> bool:
+        """A cheap test on the raw line, before it is parsed: False only when `matches` would be
+        False too. The regex is searched as `matches` does; each plain-ASCII type, rig and actor
+        must appear in the line's bytes, and each word in an ASCII line's (lowercase folding of
+        other text is left to `matches`). Assumes what every JSON writer does: printable ASCII
+        but quote and backslash is written as is."""
+        words = self.words if line.isascii() else ()
+        lowered = line.lower() if words else line
+        ops = () if "?" in self.ops else self.ops  # a malformed line's op is "?", not in it
+        return (
+            all(_absent_ok(word, lowered) for word in words)
+            and all(any(_absent_ok(value, line) for value in values) or not values
+                    for values in (ops, self.rigs, self.actors))
+            and (self.pattern is None
+                 or self.pattern.search(line.decode("utf-8", "replace")) is not None)
+        )  # fmt: skip
+
     def matches(self, line: bytes, event: FeedEvent) -> bool:
         if self.ops and event.op not in self.ops:
             return False
@@ -111,6 +130,13 @@ class FeedQuery:
         return (
             self.pattern is None or self.pattern.search(line.decode("utf-8", "replace")) is not None
         )
+
+
+def _absent_ok(needle: str, line: bytes) -> bool:
+    """True unless `needle` surely is not in `line` (it is plain ASCII JSON keeps as is)."""
+    if not needle.isascii() or '"' in needle or "\\" in needle or not needle.isprintable():
+        return True
+    return needle.encode() in line
 
 
 def parse_query(text: str) -> FeedQuery:
@@ -153,7 +179,14 @@ def events_after(path: Path, offset: int) -> tuple[list[FeedEvent], int]:
     end = data.rfind(b"\n")
     if end == -1:
         return [], offset
-    return [parse_event(line) for line in data[:end].split(b"\n") if line.strip()], offset + end + 1
+    rows: list[FeedEvent] = []
+    start = 0
+    while start <= end:
+        stop = data.index(b"\n", start)
+        if data[start:stop].strip():
+            rows.append(parse_event(data[start:stop], offset + start))
+        start = stop + 1
+    return rows, offset + end + 1
 
 
 def iter_lines(lines: list[bytes]) -> Iterator[tuple[bytes, FeedEvent]]:

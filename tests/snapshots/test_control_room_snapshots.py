@@ -25,9 +25,19 @@ from gastown_tui.ui.app import ControlRoomApp
 from gastown_tui.ui.messages import RebuildProgress
 from gastown_tui.ui.widgets.agent_panel import AgentPanel
 from gastown_tui.ui.widgets.board_panels import EscalationTable
+from gastown_tui.ui.widgets.feed_view import FeedView
 from gastown_tui.ui.widgets.rigs_tree import RigsTree
 
 SIZES = [(80, 24), (120, 40), (200, 60)]
+SCREENS = [
+    "help",
+    "bead_detail",
+    "peek",
+    "resolve_prompt",
+    "reassign_picker",
+    "feed_filter",
+    "feed_filtered",
+]
 Compare = Callable[..., bool]
 
 
@@ -183,6 +193,14 @@ def _then(
     return run
 
 
+async def _on_feed(pilot: Pilot[Any]) -> None:
+    await settled(pilot)
+    app = pilot.app
+    assert isinstance(app, ControlRoomApp)
+    app.dashboard.query_one(FeedView).focus()
+    await pilot.pause(0.1)
+
+
 async def _on_escalations(pilot: Pilot[Any]) -> None:
     await settled(pilot)
     app = pilot.app
@@ -194,7 +212,7 @@ async def _on_escalations(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["help", "bead_detail", "peek", "resolve_prompt", "reassign_picker", "feed_filter"],
+    SCREENS,
 )
 def test_screen(
     snap_compare: Compare, towns: Towns, tmp_path: Path, size: tuple[int, int], screen: str
@@ -207,5 +225,6 @@ def test_screen(
         "resolve_prompt": _then("x", before=_on_escalations),
         "reassign_picker": _then("R", before=_on_escalations),
         "feed_filter": _then("slash"),
+        "feed_filtered": _then("slash", *"type:sling", "enter", "j", before=_on_feed, wait=1.0),
     }
     assert snap_compare(_app(staged, tmp_path), terminal_size=size, run_before=steps[screen])

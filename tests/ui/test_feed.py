@@ -4,16 +4,19 @@ survived, and Enter opens the bead of the selected event."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from ui_town import StagedTown, ready, until
 
 from gastown_tui.ui.screens.bead_detail import BeadDetailScreen
 from gastown_tui.ui.screens.prompts import TextPrompt
+from gastown_tui.ui.widgets import feed_view
 from gastown_tui.ui.widgets.feed_view import FeedView
 
 SIZE = (140, 44)
@@ -124,3 +127,43 @@ async def test_enter_opens_the_bead_of_the_selected_event(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, BeadDetailScreen), "the bead detail")
         assert app.screen.bead_id == bead  # type: ignore[attr-defined]
+
+
+async def test_a_long_first_build_shows_the_tail_under_the_progress_bar(
+    staged: StagedTown, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feed_view, "PREVIEW_FROM", 0)  # this log is small: preview it anyway
+    app = staged.app(tmp_path / "tui.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        feed = app.dashboard.query_one(FeedView)
+        await until(pilot, lambda: feed.rows() > 0, "the log indexed")
+        feed.indexing = 0.4  # as while a rebuild of the index runs
+        await asyncio.to_thread(feed._post_preview)
+        newest = log_lines(staged)[-1]
+        assert feed._preview[0].bead == newest["bead"]
+        assert "indexing the log" in feed.render_line(0).text and "40%" in feed.render_line(0).text
+        assert str(newest["bead"]) in feed.render_line(1).text
+        feed._indexed(None, feed.count)  # the build ends: the index takes over
+        assert feed._preview == [] and str(newest["bead"]) in feed.render_line(0).text
+
+
+async def test_hostile_text_in_an_event_renders_as_text(staged: StagedTown, tmp_path: Path) -> None:
+    app = staged.app(tmp_path / "tui.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        feed = app.dashboard.query_one(FeedView)
+        before = len(log_lines(staged))
+        await until(pilot, lambda: feed.rows() == before, "the log indexed")
+        title = "[bold]bold?[/] \x1b[31mred\x1b[0m 漢字 C-c"
+        subprocess.run(
+            [sys.executable, "-m", "gastown_tui.cli.bd_main", "create", title, "--json"],
+            env={**staged.env, "BEADS_DIR": str(staged.town.paths.beads)}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        await until(pilot, lambda: feed.rows() == before + 1, "the hostile event")
+        strip = feed.render_line(0)
+        assert "[bold]bold?[/] \\x1b[31mred\\x1b[0m 漢字 C-c" in strip.text
+        assert "\x1b" not in strip.text and strip.cell_length == feed.size.width
+        assert not any(segment.style and segment.style.bold for segment in strip
+                       if "bold?" in segment.text), "the markup was not applied"  # fmt: skip

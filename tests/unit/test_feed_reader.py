@@ -94,3 +94,57 @@ def test_the_feed_reads_the_same_events_before_and_after_a_rebuild(bd: BdRunner)
     (database,) = [p for p in bd.beads_dir.iterdir() if p.name == "beads.db"]
     database.unlink()  # the projection gone entirely: the feed never needed it
     assert events_after(log, 0) == (before, offset)
+
+
+def test_a_saved_index_is_reused_only_while_it_describes_the_log(tmp_path: Path) -> None:
+    log, cache = tmp_path / "events.jsonl", tmp_path / "beads.db-lineindex"
+    write(log, *(event(n) for n in range(50)))
+    built = LogIndex(log, cache)
+    built.refresh()
+    built.save_cache()
+    write(log, event(50), event(51))
+    reopened = LogIndex(log, cache)
+    assert reopened.load_cache() and len(reopened) == 50, "the saved lines, no scan"
+    assert reopened.refresh() is False and len(reopened) == 52, "only the appended bytes"
+    assert reopened.lines(0, 52) == [*built.lines(0, 50), event(50)[:-1], event(51)[:-1]]
+    rewritten = log.read_bytes().replace(b"E00000", b"X00000")  # same size, same inode
+    with log.open("r+b") as handle:
+        handle.write(rewritten)
+    assert not LogIndex(log, cache).load_cache(), "rewritten in place: the head differs"
+    built.refresh()
+    built.save_cache()
+    replacement = tmp_path / "events.new"
+    replacement.write_bytes(log.read_bytes())
+    os.replace(replacement, log)  # identical bytes, new inode
+    assert not LogIndex(log, cache).load_cache(), "replaced: a new file"
+    cache.write_bytes(b"garbage")
+    assert not LogIndex(log, cache).load_cache()
+    assert not LogIndex(log, tmp_path / "missing").load_cache()
+
+
+def test_rows_carry_their_offset_and_a_malformed_line_is_reported(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    write(log, event(1), b"{broken\n", event(3))
+    rows, _ = events_after(log, 0)
+    assert [r.offset for r in rows] == [0, len(event(1)), len(event(1)) + len(b"{broken\n")]
+    assert [r.malformed for r in rows] == [False, True, False]
+    later, _ = events_after(log, rows[2].offset)
+    assert later == [rows[2]]
+
+
+def test_the_raw_precheck_never_drops_a_line_the_filter_keeps() -> None:
+    lines = [event(1, "sling", "overseer", rig="web", text="Deploy NOW"),
+             event(2, "nudge", "api/polecats/toast", text="Ünïcode wake up"),
+             json.dumps({"op": "close", "actor": "web/witness", "bead": "web-3", "data": {
+                 "text": "\u212a elvin \"quoted\""}}).encode(),  # json.dumps escapes non-ASCII
+             b"{broken"]  # fmt: skip
+    queries = ["type:sling", "type:close rig:web", "deploy", "ünïcode", "k elvin", "rig:api",
+               "actor:api/polecats", "actor:web/", '"quoted"', "type:?", "/w.ke/"]  # fmt: skip
+    dropped = 0
+    for text in queries:
+        query = parse_query(text)
+        for line in lines:
+            if query.matches(line, parse_event(line)):
+                assert query.could_match(line), (text, line)
+            dropped += not query.could_match(line)
+    assert dropped >= 10, "the precheck does rule lines out"

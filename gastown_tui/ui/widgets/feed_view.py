@@ -9,7 +9,10 @@ watches the directory); the index is extended, or started over when the log was 
 replaced. While following, the newest event stays on top; once the operator moves the cursor,
 the event under it stays put as new ones arrive (`f` follows again).
 
-The widget is ~300 lines because the view arithmetic (rows to log lines under a filter, cursor
+A first build over a big log (no saved index to load) shows the log's tail under the progress
+bar meanwhile, read from the end of the file: the newest events are on screen at once.
+
+The widget is ~350 lines because the view arithmetic (rows to log lines under a filter, cursor
 and scroll kept steady as lines arrive) belongs in one place.
 """
 
@@ -36,6 +39,9 @@ from gastown_tui.ui.display import bar
 
 SCAN_PAGE = 2000  # lines read per step of a filter's scan
 CACHE = 4000  # parsed lines kept
+INDEX_CACHE = "beads.db-lineindex"  # next to the projection, ignored by git like it
+PREVIEW_FROM = 8 * 1024 * 1024  # a build over this many bytes shows the log's tail meanwhile
+PREVIEW_BYTES = 256 * 1024
 OP_STYLES = {
     "escalate": "bold red", "merge_failed": "red", "rework": "yellow", "merged": "green",
     "close": "green", "done": "cyan", "sling": "cyan", "nudge": "magenta", "patrol": "dim",
@@ -59,19 +65,21 @@ class FeedView(ScrollView, can_focus=True):
     def __init__(self, log: Path, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.log_path = log
+        self.index_cache = log.with_name(INDEX_CACHE)
         self.index = LogIndex(log)
         self.count = 0  # lines the view may show (the index may run ahead in its thread)
         self.query_text = ""
         self.feed_query = FeedQuery()
         self.problem: str | None = None  # why the log cannot be read, when it cannot
         self.indexing: float | None = None  # progress of a first (or restarted) index build
+        self._preview: list[FeedEvent] = []  # the log's last events, newest first, meanwhile
         self.following = True
         self.cursor = 0  # row on screen order: 0 is the newest shown
         self._cache: OrderedDict[int, tuple[bytes, FeedEvent]] = OrderedDict()
         # Under a filter: matches among lines that arrived since it was set (oldest first), and
         # those the backward scan found (newest first).
         self._new_matches = array("Q")
-        self._old_matches: list[int] = []
+        self._old_matches = array("Q")  # line numbers only: 8 bytes a match
         self._scan_from = 0  # the backward scan's next line (exclusive), counting down
         self._scan_generation = 0
         self._refresh_lock = threading.Lock()
@@ -116,18 +124,46 @@ class FeedView(ScrollView, can_focus=True):
 
     def _refresh(self, first: bool) -> None:
         with self._refresh_lock:  # one refresh at a time; the next sees what this one missed
-            fresh = LogIndex(self.log_path) if first else None
+            fresh = LogIndex(self.log_path, self.index_cache) if first else None
+            if fresh is not None and not fresh.load_cache():
+                self._post_preview()
             index = fresh if fresh is not None else self.index
             try:
                 reset = index.refresh(progress=self._progress if first else None)
                 if reset:  # truncated or replaced: build again, with progress
-                    fresh = LogIndex(self.log_path)
+                    fresh = LogIndex(self.log_path, self.index_cache)
                     fresh.refresh(progress=self._progress)
                     index = fresh
+                if fresh is not None:
+                    fresh.save_cache()
             except OSError as error:
-                self.app.call_from_thread(self._failed, f"{type(error).__name__}: {error}")
+                # the log is the feed's own file: its path would only make the message longer
+                reason = error.strerror or str(error)
+                self.app.call_from_thread(self._failed, f"{type(error).__name__}: {reason}")
                 return
             self.app.call_from_thread(self._indexed, fresh, len(index))
+
+    def _post_preview(self) -> None:
+        """While a long build runs, the newest events are read from the log's tail and shown
+        under the progress bar (read-only: the cursor and filters wait for the index)."""
+        try:
+            with self.log_path.open("rb") as handle:
+                size = handle.seek(0, 2)
+                if size < PREVIEW_FROM:
+                    return
+                start = max(0, size - PREVIEW_BYTES)
+                handle.seek(start)
+                data = handle.read(size - start)
+        except OSError:
+            return  # the build reports it
+        lines = data[: data.rfind(b"\n")].split(b"\n")[1:]  # the first may be a partial line
+        preview = [parse_event(line) for line in reversed(lines[-200:]) if line.strip()]
+        self.app.call_from_thread(self._show_preview, preview)
+
+    def _show_preview(self, preview: list[FeedEvent]) -> None:
+        if self.indexing is not None or not self.count:
+            self._preview = preview
+            self.refresh()
 
     def _progress(self, done: int, total: int) -> None:
         fraction = done / total if total else 1.0
@@ -146,6 +182,7 @@ class FeedView(ScrollView, can_focus=True):
     def _indexed(self, fresh: LogIndex | None, count: int) -> None:
         self.problem = None
         self.indexing = None
+        self._preview = []
         if fresh is not None:
             self.index, self.count = fresh, count
             self._cache.clear()
@@ -172,7 +209,7 @@ class FeedView(ScrollView, can_focus=True):
     def _restart_filter(self) -> None:
         self._scan_generation += 1
         self._new_matches = array("Q")
-        self._old_matches = []
+        self._old_matches = array("Q")
         self._scan_from = self.count
         if not self.feed_query.empty:
             generation, query, start = self._scan_generation, self.feed_query, self.count
@@ -188,7 +225,8 @@ class FeedView(ScrollView, can_focus=True):
             first = max(0, stop - SCAN_PAGE)
             lines = index.lines(first, stop)
             found = [first + offset for offset in range(len(lines) - 1, -1, -1)
-                     if query.matches(lines[offset], parse_event(lines[offset]))]  # fmt: skip
+                     if query.could_match(lines[offset])
+                     and query.matches(lines[offset], parse_event(lines[offset]))]  # fmt: skip
             stop = first
             self.app.call_from_thread(self._scanned, generation, found, stop)
 
@@ -246,9 +284,14 @@ class FeedView(ScrollView, can_focus=True):
         row = self.scroll_offset.y + y
         if self.problem is not None:
             return self._message(self.problem if y == 0 else "", "bold red", width)
-        if self.indexing is not None:
-            progress = f"indexing the log {bar(self.indexing, 20)} {self.indexing:.0%}"
-            return self._message(progress if y == 0 else "", "", width)
+        if self.indexing is not None or self._preview:
+            if y == 0:
+                fraction = self.indexing or 0.0
+                progress = f"indexing the log {bar(fraction, 20)} {fraction:.0%}"
+                return self._message(progress, "", width)
+            if y - 1 >= len(self._preview):
+                return self._message("", "", width)
+            return self._strip(self._row_text(self._preview[y - 1]), width)
         line = self._line_at(row)
         if line is None:
             empty = "no events match the filter" if not self.feed_query.empty else "no events yet"
@@ -256,8 +299,10 @@ class FeedView(ScrollView, can_focus=True):
         text = self._row_text(self._event(line)[1])
         if row == self.cursor and self.has_focus:
             text.stylize("reverse")
-        strip = Strip(text.render(self.app.console), text.cell_len)
-        return strip.crop_extend(0, width, Style())
+        return self._strip(text, width)
+
+    def _strip(self, text: Text, width: int) -> Strip:
+        return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, Style())
 
     def _row_text(self, event: FeedEvent) -> Text:
         text = Text(no_wrap=True, end="")
