@@ -113,13 +113,20 @@ def init_repository(path: Path, branch: str = "main") -> None:
 
 
 def commit_paths(
-    repository: Path, paths: Sequence[str], message: str, env: Mapping[str, str] | None = None
+    repository: Path,
+    paths: Sequence[str],
+    message: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    only: bool = False,
 ) -> str | None:
-    """Stage `paths` (those that exist) and commit if anything is staged."""
+    """Stage `paths` (those that exist) and commit if anything is staged; with `only`, the
+    commit takes just those paths (whatever else the user staged stays staged)."""
     existing = [p for p in paths if (repository / p).exists()]
     if existing:
         _run(repository, "add", "--", *existing)
-    if not _run(repository, "diff", "--cached", "--name-only"):
+    pathspec = ["--", *existing] if only else []
+    if not _run(repository, "diff", "--cached", "--name-only", *pathspec):
         return None
-    _run(repository, "commit", "--quiet", "--no-verify", "-m", message, env=env)
+    _run(repository, "commit", "--quiet", "--no-verify", "-m", message, *pathspec, env=env)
     return _run(repository, "rev-parse", "HEAD")
