@@ -120,7 +120,7 @@ def add_rig(
     resolved_source = str(location.resolve()) if location.exists() else source
     repository = town.paths.repo_git(name)
     try:
-        branch = clone_bare(resolved_source, repository)
+        branch = clone_bare(resolved_source, repository, town.settings.network_timeout)
     except GitError as error:
         shutil.rmtree(town.paths.rig(name), ignore_errors=True)
         raise TownError(f"cannot clone {source!r}: {error}") from error

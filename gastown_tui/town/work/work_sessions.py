@@ -56,7 +56,7 @@ def ensure_repository(town: Town, rig: RigSettings) -> Path:
     repository = town.paths.repo_git(rig.name)
     if not repository.exists():
         try:
-            clone_bare(rig.source, repository)
+            clone_bare(rig.source, repository, town.settings.network_timeout)
         except GitError as error:
             raise TownError(f"rig {rig.name}: repo.git is missing and {error}") from error
     return repository
