@@ -4,11 +4,13 @@
   strace on the real CLI);
 - a failed transaction whose ROLLBACK fails too still raises the error that caused it;
 - a catch-up reads the log through one open file, so a log replaced by rename (a `git pull`)
-  between the offset check and the tail read is never half one file and half the other.
+  between the offset check and the tail read is never half one file and half the other;
+- a writer that waits for the writers' lock says who holds it.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -19,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
+from town_fixtures import eventually
 
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.file_lock import exclusive_lock
 
 if TYPE_CHECKING:
     from conftest import BdRunner
@@ -132,3 +136,20 @@ def test_a_catch_up_checks_and_reads_the_same_file(tmp_path: Path) -> None:
     assert _ids_in_projection(reader) == _ids_in_log(reader.paths.events)
     problems = reader.connection.execute("SELECT COUNT(*) FROM problems").fetchone()[0]
     assert problems == 0, "no line read from the middle of another file's line"
+
+
+def test_a_writer_waiting_for_the_lock_says_who_holds_it(bd: BdRunner, tmp_path: Path) -> None:
+    stderr = tmp_path / "stderr"
+    with exclusive_lock(bd.beads_dir / "events.lock"), stderr.open("wb") as sink:
+        writer = subprocess.Popen([sys.executable, "-m", "gastown_tui.cli.bd_main", "create",
+                                   "Patient"], cwd=bd.cwd, env=bd.env, stdout=subprocess.PIPE,
+                                  stderr=sink)  # fmt: skip
+        said = eventually(stderr.read_text, what="the wait reported", timeout=30)
+        assert writer.poll() is None, "still waiting"
+    out, _ = writer.communicate(timeout=60)
+    assert writer.returncode == 0 and out
+    assert "waiting for the lock" in said and "events.lock" in said, said
+    holder = re.search(r"held by pid (\d+) \((.*)\) since (\S+)", said)
+    assert holder is not None, said
+    assert int(holder[1]) == os.getpid() and holder[2].strip(), said
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", holder[3]), said
