@@ -223,7 +223,29 @@ def messages(town: TownRunner, address: str, kind: str) -> list[dict[str, Any]]:
 
 
 def patrols(town: TownRunner, name: str) -> list[dict[str, Any]]:
+    """The `patrol` events of patrol `name`: only passes that found something are logged."""
     return [e for e in town.events() if e["op"] == "patrol" and e["data"]["patrol"] == name]
+
+
+def heartbeat(town: TownRunner, name: str) -> dict[str, Any] | None:
+    """`.runtime/heartbeats/<name>.json` (tick, pid, ts), or None before the first beat."""
+    path = town.root / ".runtime" / "heartbeats" / f"{name}.json"
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def beat_of(town: TownRunner, name: str, pid: int) -> dict[str, Any] | None:
+    """Heartbeat `name` when process `pid` wrote it (not an earlier daemon), else None."""
+    beat = heartbeat(town, name)
+    return beat if beat is not None and beat["pid"] == pid else None
+
+
+def patrol_tick(town: TownRunner, name: str) -> int:
+    """The tick of patrol `name`'s last finished pass (its heartbeat), 0 before the first."""
+    beat = heartbeat(town, f"patrol-{name}")
+    return int(beat["tick"]) if beat else 0
 
 
 def findings(town: TownRunner, name: str, **match: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -241,15 +263,14 @@ def foreground_daemon(
     town: TownRunner, first: str = "deacon", **env: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`gt daemon run` as this test's child (so a GT_FAULT reaches it), once it has finished a
-    new pass of patrol `first`; stopped afterwards."""
-    seen = len(patrols(town, first))
+    first pass of patrol `first` (its heartbeat carries this process's pid); stopped afterwards."""
     process = subprocess.Popen(
         [sys.executable, "-m", "gastown_tui.cli.gt_main", "daemon", "run"],
         cwd=town.root, env={**town.env, **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        eventually(lambda: len(patrols(town, first)) > seen, what=f"a {first} patrol")
+        eventually(lambda: beat_of(town, f"patrol-{first}", process.pid), what=f"a {first} patrol")
         yield process
     finally:
         process.terminate()

@@ -118,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     rig.add("list", "gt_town_commands:cmd_rig_list", "list rigs")
     rig_remove = rig.add("remove", "gt_town_commands:cmd_rig_remove", "remove a rig")
     rig_remove.add_argument("name")
-    rig_remove.add_argument("--force", action="store_true", help="also stop its live sessions")
+    rig_remove.add_argument(
+        "--force",
+        action="store_true",
+        help="stop its live sessions and remove it with work in flight "
+        "(work only it has is kept under .runtime/removed-rigs/)",
+    )
 
     polecat = top.nested("polecat", "workers: persistent identities with sessions in tmux")
     spawn = polecat.add("spawn", "gt_polecat_commands:cmd_spawn", "create a polecat identity")

@@ -12,7 +12,9 @@ from gastown_tui.town.read_model.town_status import town_status
 from gastown_tui.town.setup import rigs as rig_ops
 from gastown_tui.town.setup.gate_check import check_gates, check_line
 from gastown_tui.town.setup.install import install_town
+from gastown_tui.town.setup.rig_removal import remove_rig
 from gastown_tui.town.setup.town_sessions import bring_up
+from gastown_tui.town.setup.town_shutdown import take_down
 from gastown_tui.town.supervision.daemon_loop import run_daemon
 
 
@@ -62,18 +64,20 @@ def cmd_rig_list(ctx: GtContext) -> None:
 
 
 def cmd_rig_remove(ctx: GtContext) -> None:
-    stopped = rig_ops.remove_rig(ctx.town, ctx.args.name, force=ctx.args.force, actor=ctx.actor)
+    removal = remove_rig(ctx.town, ctx.args.name, force=ctx.args.force, actor=ctx.actor)
     if ctx.json:
-        ctx.emit_json({"removed": ctx.args.name, "stopped_sessions": stopped})
+        ctx.emit_json(removal.to_json())
     else:
         ctx.say(f"removed rig {ctx.args.name}")
+        if removal.kept_at:
+            ctx.say(f"its work of its own is kept in {visible(removal.kept_at)}")
 
 
 def cmd_up(ctx: GtContext) -> None:
-    """Start whatever of the town's own sessions is not running: the daemon and each rig's
-    Refinery. A crashed one (a dead pane) is replaced."""
+    """Start whatever of the town's sessions is not running: hooked polecats (resumed, no
+    respawn counted), the daemon and each rig's Refinery. A crashed one is replaced."""
     town = ctx.town
-    started = bring_up(town)
+    started = bring_up(town, ctx.actor)
     result = {"started": started, "sessions": town.tmux.sessions(), "socket": town.tmux.socket}
     if ctx.json:
         ctx.emit_json(result)
@@ -83,8 +87,7 @@ def cmd_up(ctx: GtContext) -> None:
 
 def cmd_down(ctx: GtContext) -> None:
     town = ctx.town
-    sessions = town.tmux.sessions()
-    town.tmux.kill_server()
+    sessions = take_down(town, ctx.actor)
     if ctx.json:
         ctx.emit_json({"stopped": sessions, "socket": town.tmux.socket})
     else:

@@ -39,6 +39,9 @@ PROFILES: dict[str, Thresholds] = {
 }  # fmt: skip
 
 
+NETWORK_TIMEOUT = 60.0
+
+
 @dataclass(frozen=True)
 class TownSettings:
     name: str
@@ -46,6 +49,7 @@ class TownSettings:
     profiles: dict[str, Thresholds] = field(default_factory=lambda: dict(PROFILES))
     routes: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_ROUTES))
     auto_dispatch: bool = False
+    network_timeout: float = NETWORK_TIMEOUT  # seconds for every git call to another repository
 
     def thresholds(self, override: str | None = None) -> Thresholds:
         name = override or self.profile
@@ -102,8 +106,14 @@ def parse_town_settings(text: str, where: str = "town.toml") -> TownSettings:
     if profile not in profiles:
         raise SettingsError(f"{where}: profile {profile!r} is not defined")
     dispatch = table_of(where, data, "dispatch")
+    git = table_of(where, data, "git")
+    for key in git:
+        if key != "network_timeout":
+            raise SettingsError(f"{where}: [git] unknown key {key!r} (have network_timeout)")
+    timeout = _number(f"{where}: git.network_timeout", git.get("network_timeout", NETWORK_TIMEOUT))
     return TownSettings(name=name, profile=profile, profiles=profiles, routes=routes,
-                        auto_dispatch=bool(dispatch.get("auto_dispatch", False)))  # fmt: skip
+                        auto_dispatch=bool(dispatch.get("auto_dispatch", False)),
+                        network_timeout=timeout)  # fmt: skip
 
 
 def town_toml_text(name: str, profile: str = "default") -> str:
@@ -117,6 +127,10 @@ def town_toml_text(name: str, profile: str = "default") -> str:
         "[dispatch]",
         "# Sling ready work to idle polecats automatically (else the daemon only reports it).",
         "auto_dispatch = false",
+        "",
+        "[git]",
+        "# Seconds before a git call to another repository (clone, fetch, push) is given up.",
+        f"network_timeout = {NETWORK_TIMEOUT:g}",
     ]
     for profile_name, thresholds in PROFILES.items():
         lines += ["", f"[profiles.{profile_name}]"]

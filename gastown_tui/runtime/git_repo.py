@@ -16,15 +16,28 @@ class GitError(RuntimeError):
     """A git command failed; the message says which and why."""
 
 
-def _run(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+DEFAULT_NETWORK_TIMEOUT = 60.0  # seconds; town.toml `[git] network_timeout` overrides it
+NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0"}
+
+
+def _run(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
+         timeout: float | None = None) -> str:  # fmt: skip
     try:
         output: str = git.Git(str(cwd)).execute(
-            ["git", *args], env=dict(env) if env else None, strip_newline_in_stdout=True
-        )
+            ["git", *args], env=dict(env) if env else None, strip_newline_in_stdout=True,
+            kill_after_timeout=timeout,
+        )  # fmt: skip
     except git.GitCommandError as error:
         detail = (error.stderr or str(error)).strip().replace("\n", " ")
         raise GitError(f"git {' '.join(args[:3])} in {cwd}: {detail}") from error
     return output
+
+
+def git_network(cwd: Path, *args: str, timeout: float = DEFAULT_NETWORK_TIMEOUT,
+                env: Mapping[str, str] | None = None) -> str:  # fmt: skip
+    """A git call that talks to another repository (fetch, push, ls-remote, clone): it never
+    prompts, and it is killed after `timeout` seconds (a hung remote must not hang the town)."""
+    return _run(cwd, *args, env={**NO_PROMPT, **(env or {})}, timeout=timeout)
 
 
 def git_run(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
@@ -32,10 +45,11 @@ def git_run(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return _run(cwd, *args, env=env)
 
 
-def clone_bare(source: str, destination: Path) -> str:
+def clone_bare(source: str, destination: Path, timeout: float = DEFAULT_NETWORK_TIMEOUT) -> str:
     """`git clone --bare source destination`; returns the default branch."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    _run(destination.parent, "clone", "--bare", "--quiet", "--", source, str(destination))
+    git_network(destination.parent, "clone", "--bare", "--quiet", "--", source, str(destination),
+                timeout=timeout)  # fmt: skip
     return default_branch(destination)
 
 
@@ -99,13 +113,20 @@ def init_repository(path: Path, branch: str = "main") -> None:
 
 
 def commit_paths(
-    repository: Path, paths: Sequence[str], message: str, env: Mapping[str, str] | None = None
+    repository: Path,
+    paths: Sequence[str],
+    message: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    only: bool = False,
 ) -> str | None:
-    """Stage `paths` (those that exist) and commit if anything is staged."""
+    """Stage `paths` (those that exist) and commit if anything is staged; with `only`, the
+    commit takes just those paths (whatever else the user staged stays staged)."""
     existing = [p for p in paths if (repository / p).exists()]
     if existing:
         _run(repository, "add", "--", *existing)
-    if not _run(repository, "diff", "--cached", "--name-only"):
+    pathspec = ["--", *existing] if only else []
+    if not _run(repository, "diff", "--cached", "--name-only", *pathspec):
         return None
-    _run(repository, "commit", "--quiet", "--no-verify", "-m", message, env=env)
+    _run(repository, "commit", "--quiet", "--no-verify", "-m", message, *pathspec, env=env)
     return _run(repository, "rev-parse", "HEAD")

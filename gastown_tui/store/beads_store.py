@@ -31,6 +31,7 @@ from gastown_tui.store.projection import (
     RecordCache,
     Reporter,
 )
+from gastown_tui.store.rollback import roll_back
 from gastown_tui.store.schema import connect
 from gastown_tui.store.store_config import StoreConfig, read_config
 from gastown_tui.store.store_paths import StorePaths, find_store
@@ -99,8 +100,8 @@ class BeadsStore:
                 yield transaction
                 transaction.commit()
                 self.projection.commit()
-            except BaseException:
-                self.connection.execute("ROLLBACK")
+            except BaseException as error:
+                roll_back(self.connection, error)
                 raise
 
     def _mend_and_catch_up(self) -> Position:
@@ -119,8 +120,8 @@ class BeadsStore:
         try:
             position = self._mend_and_catch_up()
             self.projection.commit()
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+        except BaseException as error:
+            roll_back(self.connection, error)
             raise
         return position
 
@@ -130,8 +131,8 @@ class BeadsStore:
             try:
                 position = self.projection.rebuild_in_transaction()
                 self.projection.commit()
-            except BaseException:
-                self.connection.execute("ROLLBACK")
+            except BaseException as error:
+                roll_back(self.connection, error)
                 raise
         return position
 

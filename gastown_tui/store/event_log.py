@@ -3,6 +3,11 @@
 Readers only ever see complete lines: a line without its `\\n` may still be being written (or
 its writer died); it is left for later. The lock holder mends a torn tail by appending `\\n`
 first, so a fragment becomes one malformed line and never glues itself to the next event.
+
+A catch-up reads through one `LogReader`, one open file: its size (fstat), the check that the
+last applied line is still in place and the tail all come from the same inode, so a log
+replaced by rename in between (a `git pull`) is never checked in one file and read in another.
+An append is fsynced before it returns: a command reports success only for events on disk.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import hashlib
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 FAULT_ENV = "GT_FAULT"
 PARTIAL_WRITE_FAULT = "log.partial_write"
@@ -36,11 +43,58 @@ class LogLine:
         return self.start + len(self.text) + 1
 
 
+class LogReader:
+    """Reads of one open `events.jsonl` (None: the file did not exist when it was opened)."""
+
+    def __init__(self, handle: BinaryIO | None) -> None:
+        self.handle = handle
+
+    def size(self) -> int:
+        return os.fstat(self.handle.fileno()).st_size if self.handle is not None else 0
+
+    def read_range(self, start: int, end: int) -> bytes:
+        if end <= start or self.handle is None:
+            return b""
+        self.handle.seek(start)
+        return self.handle.read(end - start)
+
+    def complete_chunks(
+        self, offset: int, chunk_size: int = 1 << 24
+    ) -> Iterator[tuple[int, bytes]]:
+        """(start offset, bytes) pieces from `offset`, each ending in `\n`; no partial line."""
+        if self.handle is None:
+            return
+        self.handle.seek(offset)
+        pending = b""
+        base = offset
+        while True:
+            chunk = self.handle.read(chunk_size)
+            if not chunk:
+                return
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield base, data[:cut]
+                base += cut
+            pending = data[cut:]
+
+
 class EventLog:
     """Byte-level access to one `events.jsonl`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @contextmanager
+    def reader(self) -> Iterator[LogReader]:
+        """The log as one open file for the block (a missing log reads as empty)."""
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            yield LogReader(None)
+            return
+        with handle:
+            yield LogReader(handle)
 
     def size(self) -> int:
         try:
@@ -69,22 +123,8 @@ class EventLog:
         self, offset: int, chunk_size: int = 1 << 24
     ) -> Iterator[tuple[int, bytes]]:
         """(start offset, bytes) pieces from `offset`, each ending in `\n`; no partial line."""
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            pending = b""
-            base = offset
-            while True:
-                chunk = handle.read(chunk_size)
-                if not chunk:
-                    return
-                data = pending + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut:
-                    yield base, data[:cut]
-                    base += cut
-                pending = data[cut:]
+        with self.reader() as reader:
+            yield from reader.complete_chunks(offset, chunk_size)
 
     def unterminated_tail(self, offset: int) -> bytes:
         """Bytes after the last `\\n` at or after `offset` (a torn or in-flight line), or b''."""
@@ -100,7 +140,7 @@ class EventLog:
         return data[data.rfind(b"\n") + 1 :]
 
     def append(self, payload: bytes) -> int:
-        """Append `payload` with one `write()`; returns the file size after it.
+        """Append `payload` with one `write()` and fsync it; returns the file size after it.
 
         `GT_FAULT=log.partial_write` writes half of it and kills this process, so tests can
         tear the log on purpose.
@@ -114,6 +154,7 @@ class EventLog:
             while view:
                 written = os.write(descriptor, view)
                 view = view[written:]
+            os.fsync(descriptor)  # before the caller commits the projection and says "done"
             return os.fstat(descriptor).st_size
         finally:
             os.close(descriptor)

@@ -5,10 +5,11 @@ complete lines after the offset, inside one `BEGIN IMMEDIATE` transaction that r
 position, so two processes never apply the same tail twice. The projection must equal the fold
 of the *set* of events in (ts, id) order: a tail holding an event that is not newer than
 everything applied (a git merge put it there) or a file whose line at the offset changed makes
-a full rebuild, which sorts and de-duplicates when it has to.
+a full rebuild, which sorts and de-duplicates when it has to. A catch-up reads the log through
+one open file (`EventLog.reader`): the offset check and the tail come from the same inode.
 
-The module is over 300 lines because catch-up, rebuild and the consistency checks between them
-share one transaction discipline that is safest read in one file.
+Over 300 lines because the position check, the tail, the bulk rebuild and the feed rows share
+one transaction and one reader; split, each part would need the others' private state.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from gastown_tui.core.fold import apply_event
 from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_rows import BEAD_COLUMNS, append_history, write_beads
-from gastown_tui.store.event_log import EventLog, line_hash
+from gastown_tui.store.event_log import EventLog, LogReader, line_hash
 from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.store.gc_pause import paused_garbage_collection
 from gastown_tui.store.log_fold import (
@@ -37,6 +38,7 @@ from gastown_tui.store.log_fold import (
     OutOfOrderError,
     fold_sorted,
 )
+from gastown_tui.store.rollback import roll_back
 from gastown_tui.store.schema import (
     BULK_CACHE_SIZE,
     CACHE_SIZE,
@@ -195,18 +197,20 @@ class Projection:
              position.generation, position.applied),
         )  # fmt: skip
 
-    def _still_valid(self, position: Position) -> bool:
+    @staticmethod
+    def _still_valid(reader: LogReader, position: Position) -> bool:
         """Is the last applied line still where it was (the file was not replaced)?"""
         if position.offset == 0:
             return True
-        if self.log.size() < position.offset:
+        if reader.size() < position.offset:
             return False
-        text = self.log.read_range(position.line_start, position.offset)
+        text = reader.read_range(position.line_start, position.offset)
         return text.endswith(b"\n") and line_hash(text[:-1]) == position.line_hash
 
     def is_current(self) -> bool:
         position = self.position()
-        return self.log.size() == position.offset and self._still_valid(position)
+        with self.log.reader() as reader:
+            return reader.size() == position.offset and self._still_valid(reader, position)
 
     def catch_up(self, *, wait: bool = True) -> bool:
         """Bring the projection up to the log's last complete line (a no-op when current).
@@ -233,8 +237,8 @@ class Projection:
             with paused_garbage_collection():  # thousands of records read and rewritten
                 self.catch_up_in_transaction(locked=locked)
             self.commit()
-        except BaseException:
-            self.connection.execute("ROLLBACK")
+        except BaseException as error:
+            roll_back(self.connection, error)
             raise
 
     def catch_up_in_transaction(self, *, locked: bool) -> Position:
@@ -243,28 +247,29 @@ class Projection:
         Without the lock, a catch-up that needs a full rebuild raises `RebuildNeeded`.
         """
         position = self.position()
-        if self.log.size() == position.offset and self._still_valid(position):
-            return position
-        if position.offset == 0 or not self._still_valid(position):
-            return self._rebuild_if_locked(locked)
-        try:
-            position = self._apply_tail(position, locked=locked)
-        except OutOfOrderError:
-            return self._rebuild_if_locked(locked)
+        with self.log.reader() as reader:
+            if reader.size() == position.offset and self._still_valid(reader, position):
+                return position
+            if position.offset == 0 or not self._still_valid(reader, position):
+                return self._rebuild_if_locked(locked, reader)
+            try:
+                position = self._apply_tail(reader, position, locked=locked)
+            except OutOfOrderError:
+                return self._rebuild_if_locked(locked, reader)
         self.save_position(position)
         return position
 
-    def _rebuild_if_locked(self, locked: bool) -> Position:
+    def _rebuild_if_locked(self, locked: bool, reader: LogReader) -> Position:
         if not locked:
             raise RebuildNeeded
-        return self.rebuild_in_transaction()  # the first build is bulk too
+        return self.rebuild_in_transaction(reader)  # the first build is bulk too
 
-    def _apply_tail(self, position: Position, *, locked: bool) -> Position:
+    def _apply_tail(self, reader: LogReader, position: Position, *, locked: bool) -> Position:
         cache = RecordCache(self.connection)
         fold = LogFold(cache.records, position.watermark, require_order=True, load=cache.touch)
         fold.end, fold.line_count = position.offset, position.line_count
         next_number = position.line_count + 1
-        for base, data in self.log.complete_chunks(position.offset):
+        for base, data in reader.complete_chunks(position.offset):
             cache.preload(_bead_ids(data))
             fold.add_chunk(data, base, next_number)
             next_number += data.count(b"\n")
@@ -335,12 +340,16 @@ class Projection:
         finally:
             self.connection.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
 
-    def rebuild_in_transaction(self) -> Position:
-        """Replay the whole log into empty tables, in bulk; the caller holds the writers' lock."""
+    def rebuild_in_transaction(self, reader: LogReader | None = None) -> Position:
+        """Replay the whole log into empty tables, in bulk; the caller holds the writers' lock.
+        `reader`: the open log a catch-up already checked (else the log is opened here)."""
         with self.bulk_writes():
-            return self._rebuild()
+            if reader is not None:
+                return self._rebuild(reader)
+            with self.log.reader() as own:
+                return self._rebuild(own)
 
-    def _rebuild(self) -> Position:
+    def _rebuild(self, reader: LogReader) -> Position:
         for table in ("beads", "deps", "labels", "events", "problems"):
             self.connection.execute(f"DELETE FROM {table}")
         self.connection.execute("DROP TABLE IF EXISTS search_index")  # rowids change: reindex
@@ -348,10 +357,10 @@ class Projection:
             "UPDATE position SET search_generation = -1, rebuilds = rebuilds + 1"
         )
         try:
-            fold = self._fold_in_file_order()
+            fold = self._fold_in_file_order(reader)
         except OutOfOrderError:
             fold = LogFold({}, ("", ""), require_order=False)
-            fold_sorted(fold, self._all_lines())
+            fold_sorted(fold, self._all_lines(reader))
         generation = self.position().generation + 1
         write_beads(self.connection, fold.beads.items(), generation, fresh=True,
                     histories=fold.history)  # fmt: skip
@@ -364,11 +373,11 @@ class Projection:
         self.save_position(position)
         return position
 
-    def _fold_in_file_order(self) -> LogFold:
+    def _fold_in_file_order(self, reader: LogReader) -> LogFold:
         fold = LogFold({}, ("", ""), require_order=True)
-        total = self.log.size()
+        total = reader.size()
         next_number = 1
-        for base, data in self.log.complete_chunks(0):
+        for base, data in reader.complete_chunks(0):
             fold.add_chunk(data, base, next_number)
             next_number += data.count(b"\n")
             if self.progress:
@@ -376,10 +385,11 @@ class Projection:
         fold.finish(locked=True)
         return fold
 
-    def _all_lines(self) -> list[tuple[bytes, int, int]]:
+    @staticmethod
+    def _all_lines(reader: LogReader) -> list[tuple[bytes, int, int]]:
         """Every complete line as (text, start, number): the sorted path needs them all."""
         lines: list[tuple[bytes, int, int]] = []
-        for base, data in self.log.complete_chunks(0):
+        for base, data in reader.complete_chunks(0):
             start = base
             for text in data.split(b"\n")[:-1]:
                 lines.append((text, start, len(lines) + 1))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from gastown_tui.store.rollback import roll_back
+
 SCHEMA_VERSION = 10  # 10: `rework` events change their bead
 
 _TABLES = """
@@ -143,6 +145,6 @@ def _create(connection: sqlite3.Connection) -> None:
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
+    except BaseException as error:
+        roll_back(connection, error)
         raise

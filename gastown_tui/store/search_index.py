@@ -13,6 +13,7 @@ import sqlite3
 from gastown_tui.core import record as rec
 from gastown_tui.core.record import Record
 from gastown_tui.store import json_codec
+from gastown_tui.store.rollback import roll_back
 
 _CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
@@ -58,8 +59,8 @@ def refresh(connection: sqlite3.Connection) -> None:
             )
             connection.execute("UPDATE position SET search_generation = ?", (current,))
         connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
+    except BaseException as error:
+        roll_back(connection, error)
         raise
 
 

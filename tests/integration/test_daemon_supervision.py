@@ -1,5 +1,6 @@
 """The supervision chain with sim workers (DESIGN §6): ZOMBIE, STALLED → GUPP, the respawn
-limit, Boot, Dogs, the Idle Polecat Heresy. Ticks are counted from patrol events' tick numbers.
+limit, Boot, Dogs, the Idle Polecat Heresy. Ticks are counted from the patrols' heartbeats (a
+pass logs a `patrol` event only when it found something).
 """
 
 from __future__ import annotations
@@ -8,11 +9,20 @@ import json
 import subprocess
 import sys
 
-from town_fixtures import TownRunner, create_bead, eventually, findings, foreground_daemon, patrols
+from town_fixtures import (
+    TownRunner,
+    beat_of,
+    create_bead,
+    eventually,
+    findings,
+    foreground_daemon,
+    heartbeat,
+    patrol_tick,
+)
 
 
 def last_tick(town: TownRunner) -> int:
-    return max(int(e["data"]["tick"]) for e in patrols(town, "deacon"))
+    return patrol_tick(town, "deacon")
 
 
 def test_a_killed_session_is_a_zombie_within_two_ticks_and_its_bead_still_lands(
@@ -111,13 +121,15 @@ def test_a_worker_waiting_on_its_help_escalation_is_neither_nudged_nor_restarted
 
 def test_a_wedged_patrol_is_restarted_by_boot(rig_town: TownRunner) -> None:
     town = rig_town
-    with foreground_daemon(town, GT_FAULT="patrol.witness.wedge"):
+    with foreground_daemon(town, GT_FAULT="patrol.witness.wedge") as daemon:
+        assert heartbeat(town, "patrol-witness") is None, "the first generation is wedged"
         (tick, restart), *_ = eventually(lambda: findings(town, "boot", restarted="witness"),
                                          what="Boot to restart the witness")  # fmt: skip
         assert restart["generation"] == 2
-        eventually(lambda: patrols(town, "witness"), what="the witness patrolling again")
+        beat = eventually(lambda: beat_of(town, "patrol-witness", daemon.pid),
+                          what="the witness patrolling again")  # fmt: skip
     # The first generation never finished a pass; the second takes the tick Boot replaced it on.
-    assert all(e["data"]["tick"] >= tick for e in patrols(town, "witness"))
+    assert beat["tick"] >= tick
 
 
 def test_dogs_remove_an_orphaned_worktree_and_a_merged_branch(rig_town: TownRunner) -> None:

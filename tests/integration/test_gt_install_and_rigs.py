@@ -236,7 +236,7 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     refused(town.gt("rig", "remove", "nowhere", check=False), "no rig 'nowhere'")
 
     removed = town.gt("rig", "remove", "demo", "--force", "--json").json()
-    assert removed == {"removed": "demo", "stopped_sessions": ["dm-nux"]}
+    assert removed == {"removed": "demo", "stopped_sessions": ["dm-nux"], "kept_at": None}
     assert not (town.root / "rigs" / "demo").exists()
     assert town.sessions() == ["dmx-nux"], "the other rig's polecat keeps working"
     (closed,) = ops(town, "close", "hq-rig-demo")
@@ -246,11 +246,14 @@ def test_rig_remove_refuses_while_its_sessions_live_and_closes_the_rig_bead(
     assert "rigs/demo/rig.toml" not in tracked(town)
     assert "rigs/other/rig.toml" in tracked(town)
 
-    # A crashed agent's dead pane is no live session: no --force needed, and it is cleaned up.
+    # A crashed agent's dead pane is no live session, but its bead is still on the hook:
+    # unlanded work needs --force; the dead pane is cleaned up.
     town.tmux("send-keys", "-t", "=dmx-nux:", "C-c")
     eventually(lambda: town.tmux("list-panes", "-t", "=dmx-nux:", "-F", "#{pane_dead}"
                                  ).stdout.strip() == "1", what="the pane to die")  # fmt: skip
-    stopped = town.gt("rig", "remove", "other", "--json").json()["stopped_sessions"]
+    refused(town.gt("rig", "remove", "other", check=False), "not landed or not pushed",
+            "bead(s) on a hook", "--force")  # fmt: skip
+    stopped = town.gt("rig", "remove", "other", "--force", "--json").json()["stopped_sessions"]
     assert stopped == ["dmx-nux"] and town.sessions() == []
     assert not (town.root / "rigs" / "other").exists()
     # Adding a removed rig back reopens the same rig bead.
@@ -308,3 +311,37 @@ def test_install_takes_a_name_and_a_profile(
     assert settings.name == "Harbor Town" and settings.profile == "demo"
     status = town.gt("status", "--json", env={"GT_PROFILE": ""}).json()
     assert status["town"] == "Harbor Town"
+
+
+def test_install_into_a_directory_with_its_own_files_never_overwrites_them(
+    town_factory: Callable[..., TownRunner], tmp_path: Path
+) -> None:
+    town = town_factory("attic", install=False)
+    mine = {".gitignore": "*.log\n", ".gitattributes": "*.png binary\n",
+            "formulas/README.md": "my notes\n", "notes.txt": "keep me\n"}  # fmt: skip
+    for name, text in mine.items():
+        (town.root / name).parent.mkdir(parents=True, exist_ok=True)
+        (town.root / name).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(town.root)], check=True, env=town.env)
+    town.git(town.root, "add", "notes.txt")  # staged by the user, not the town's to commit
+    before = tree(town.root)
+    refused(town.gt("install", str(town.root), check=False, cwd=tmp_path),
+            ".gitignore, .gitattributes, formulas/README.md", "nothing was changed")  # fmt: skip
+    assert tree(town.root) == before
+    assert {name: (town.root / name).read_text() for name in mine} == mine
+
+    # With only files of its own kind out of the way, the town goes in beside the user's.
+    for name in (".gitignore", ".gitattributes", "formulas/README.md"):
+        (town.root / name).unlink()
+    town.gt("install", str(town.root), cwd=tmp_path)
+    assert (town.root / "notes.txt").read_text() == "keep me\n"
+    committed = town.git(town.root, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+    assert sorted(committed) == TOWN_FILES, "the user's staged file stays out of the town's commit"
+    assert town.git(town.root, "diff", "--cached", "--name-only") == "notes.txt"
+
+    other = tmp_path / "project"
+    (other / ".beads").mkdir(parents=True)
+    (other / ".beads" / "config.toml").write_text('prefix = "proj"\n')
+    refused(town.gt("install", str(other), check=False, cwd=tmp_path), ".beads/config.toml")
+    assert not (other / "town.toml").exists()
+    assert (other / ".beads" / "config.toml").read_text() == 'prefix = "proj"\n'

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from town_fixtures import TownRunner
+from town_fixtures import TownRunner, eventually
 
 LOG = Path(".beads") / "events.jsonl"
 TownFactory = Callable[..., TownRunner]
@@ -327,3 +328,76 @@ def test_a_conflict_outside_the_log_aborts_the_merge(
     assert not (b.root / ".git" / "MERGE_HEAD").exists(), "the merge was aborted"
     assert b.git(b.root, "status", "--porcelain") == ""
     assert (b.root / "formulas" / "README.md").read_text() == "changed in b\n"
+
+
+def _slow_remote(town: TownRunner, tmp_path: Path, give_up_after: float) -> tuple[Path, Path]:
+    """The remote's upload-pack (run by ls-remote and fetch) waits until the test creates
+    `release` (or `give_up_after` seconds): (the marker it creates on start, release)."""
+    started, release = tmp_path / "upload-pack-started", tmp_path / "upload-pack-release"
+    script = tmp_path / "slow-upload-pack"
+    script.write_text(f"""#!/bin/sh
+touch {started}
+n=0
+while [ ! -e {release} ] && [ $n -lt {int(give_up_after * 10)} ]; do sleep 0.1; n=$((n+1)); done
+exec git upload-pack "$@"
+""")
+    script.chmod(0o755)
+    town.git(town.root, "config", "remote.origin.uploadpack", str(script))
+    return started, release
+
+
+def test_a_sync_waiting_on_the_remote_never_blocks_the_towns_writers(
+    town: TownRunner, tmp_path: Path
+) -> None:
+    remote = _remote(tmp_path, town)
+    town.git(town.root, "remote", "add", "origin", str(remote))
+    _sync(town)
+    started, release = _slow_remote(town, tmp_path, give_up_after=20)
+    sync = subprocess.Popen([sys.executable, "-m", "gastown_tui.cli.gt_main", "sync", "--json"],
+                            cwd=town.root, env=town.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        eventually(started.exists, what="gt sync to be talking to the remote")
+        begun = time.monotonic()
+        bead = town.bd("create", "Written while the remote is slow", "--json").json()["id"]
+        waited = time.monotonic() - begun
+        assert sync.poll() is None, "the sync is still waiting on the remote"
+        assert waited < 10, f"bd create waited {waited:.1f} s for gt sync's network call"
+        release.touch()
+        out, err = sync.communicate(timeout=60)
+    finally:
+        release.touch()
+        if sync.poll() is None:
+            sync.kill()
+            sync.wait()
+    assert sync.returncode == 0, err
+    assert json.loads(out)["pushed"] is True
+    # What was written during the fetch went out with this sync.
+    assert (
+        bead.encode()
+        in subprocess.run(
+            ["git", "--git-dir", str(remote), "show", f"main:{LOG}"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+
+
+def test_a_hung_remote_is_given_up_after_the_network_timeout(
+    town: TownRunner, tmp_path: Path
+) -> None:
+    remote = _remote(tmp_path, town)
+    town.git(town.root, "remote", "add", "origin", str(remote))
+    toml = town.root / "town.toml"
+    text = toml.read_text()
+    assert "network_timeout = 60\n" in text
+    toml.write_text(text.replace("network_timeout = 60\n", "network_timeout = 2\n"))
+    _slow_remote(town, tmp_path, give_up_after=60)
+    begun = time.monotonic()
+    failed = town.gt("sync", check=False)
+    assert time.monotonic() - begun < 30
+    assert failed.returncode == 1, failed.stderr
+    assert "sync failed" in failed.stderr and "did not complete in 2 secs" in failed.stderr, (
+        failed.stderr
+    )
+    town.bd("create", "The town still writes")  # no lock left behind

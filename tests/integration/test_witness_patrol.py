@@ -14,6 +14,7 @@ from town_fixtures import (
     findings,
     foreground_daemon,
     messages,
+    patrol_tick,
     patrols,
 )
 
@@ -32,7 +33,7 @@ def sling_to_queue(town: TownRunner, bead: str) -> str:
 
 
 def last_witness_tick(town: TownRunner) -> int:
-    return max((int(e["data"]["tick"]) for e in patrols(town, "witness")), default=0)
+    return patrol_tick(town, "witness")
 
 
 def wait_ticks(town: TownRunner, count: int) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.core.agent_state import RESTING, SPAWNING, STALLED, WAITING, WORKING, ZOMBIE
-from gastown_tui.core.hook_queue import HOOKED, attempt_of, hook_order
+from gastown_tui.core.hook_queue import HOOK_STATUSES, attempt_of, hook_order
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.tmux_server import PaneState, TmuxError
@@ -183,7 +183,7 @@ def _runtime_problem(town: Town, rig: RigSettings) -> str | None:
 def _hooks_by_assignee(connection: sqlite3.Connection) -> dict[str, list[rec.Record]]:
     """Every hook queue in one query (the hooked beads, grouped by who holds them)."""
     found: dict[str, list[rec.Record]] = {}
-    for record in list_beads(connection, ListFilter(statuses=[HOOKED])):
+    for record in list_beads(connection, ListFilter(statuses=HOOK_STATUSES)):
         assignee = record.get("assignee")
         if isinstance(assignee, str):
             found.setdefault(assignee, []).append(record)

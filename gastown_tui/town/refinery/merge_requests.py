@@ -7,6 +7,7 @@ from typing import Any
 from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
+from gastown_tui.core.hook_queue import on_hook
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.town.town import Town, TownError
 
@@ -86,7 +87,7 @@ def _check_bead_can_take(bead: rec.Record, mr_id: str) -> None:
     status = rec.status_of(bead)
     if status == rec.CLOSED:
         raise TownError(f"{bead_id} is already closed: there is nothing to retry")
-    if status == "hooked":
+    if on_hook(bead):
         raise TownError(f"{bead_id} is on the hook of {bead.get('assignee')}; unsling it first")
     current = metadata.get("mr")
     if isinstance(current, str) and current != mr_id:

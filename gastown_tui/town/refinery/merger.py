@@ -20,7 +20,7 @@ from typing import Any
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.gate_runner import GateResult, kill_leftovers, run_gate
-from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
+from gastown_tui.runtime.git_repo import GitError, git_network, rev_parse
 from gastown_tui.store.bead_queries import ListFilter, list_beads
 from gastown_tui.town.refinery import queue_states
 from gastown_tui.town.refinery.git_steps import (
@@ -283,8 +283,9 @@ class Refinery:
         if not self.rig.push_to_source:
             return
         try:
-            git_run(self.repository, "push", "--quiet", self.rig.source,
-                    f"{commit}:refs/heads/{self.target}")  # fmt: skip
+            git_network(self.repository, "push", "--quiet", self.rig.source,
+                        f"{commit}:refs/heads/{self.target}",
+                        timeout=self.town.settings.network_timeout)  # fmt: skip
         except GitError as error:
             print(f"refinery {self.rig.name}: push to the source failed: {error}", flush=True)
 

@@ -1,4 +1,10 @@
-"""`gt install <dir>`: a new town — town.toml, the town's beads store, and its git repository."""
+"""`gt install <dir>`: a new town — town.toml, the town's beads store, and its git repository.
+
+The directory may exist and hold other files, but `gt install` never writes over a file it did
+not create: when any file it would write is already there (a `.gitignore` of the user's, a
+`.beads/` store of another project), it refuses, names them, and writes nothing. An existing
+git repository is kept; the first commit takes only the town's files, not what the user staged.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +26,24 @@ town; a rig checkout's own `.beads/formulas/` overrides this one.
 """
 
 
+# Every file `install_town` writes, relative to the town root (the store's own come from
+# `BeadsStore.initialize`, which keeps what exists: a kept log or config is refused here).
+WRITTEN = (TOWN_FILE, ".gitignore", ".gitattributes", "formulas/README.md",
+           ".beads/config.toml", ".beads/events.jsonl", ".beads/.gitignore")  # fmt: skip
+
+
 def install_town(directory: Path, name: str | None, profile: str, actor: str) -> TownPaths:
-    """Create a town in `directory` (which may exist, but must not hold a town)."""
+    """Create a town in `directory` (which may exist, but must hold none of the town's files)."""
     root = directory.resolve()
     if (root / TOWN_FILE).exists():
         raise TownError(f"{root} already holds a town ({TOWN_FILE} exists)")
+    present = [path for path in WRITTEN if (root / path).exists() or (root / path).is_symlink()]
+    if present:
+        raise TownError(
+            f"{root} already has {', '.join(present)}, which gt install would write; nothing "
+            f"was changed. Move {'it' if len(present) == 1 else 'them'} away, or install the "
+            f"town in a new directory"
+        )
     if profile not in PROFILES:
         raise TownError(f"profile {profile!r} must be one of {', '.join(PROFILES)}")
     paths = TownPaths(root)
@@ -44,7 +63,7 @@ def install_town(directory: Path, name: str | None, profile: str, actor: str) ->
         if not (root / ".git").exists():
             init_repository(root)
         identity = commit_identity(root, actor)
-        commit_paths(root, tracked_paths(root), "Gas Town: new town", identity)
+        commit_paths(root, tracked_paths(root), "Gas Town: new town", identity, only=True)
     except (OSError, GitError) as error:
         raise TownError(f"cannot make a town in {root}: {error}") from error
     return paths

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.core import events as ev
-from gastown_tui.core import record as rec
 from gastown_tui.core.ids import TOWN_PREFIX, InvalidNameError, check_name
 from gastown_tui.core.rig_settings import (
     DEFAULT_GATE_TIMEOUT,
@@ -24,11 +23,8 @@ from gastown_tui.core.rig_settings import (
 )
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run, rev_parse
-from gastown_tui.town.agents import agents
-from gastown_tui.town.session_names import polecat_session, refinery_session
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_rig_file
-from gastown_tui.town.work.work_sessions import rig_lock
 
 _MAKE_TEST = re.compile(r"^test\s*:", re.MULTILINE)
 
@@ -124,7 +120,7 @@ def add_rig(
     resolved_source = str(location.resolve()) if location.exists() else source
     repository = town.paths.repo_git(name)
     try:
-        branch = clone_bare(resolved_source, repository)
+        branch = clone_bare(resolved_source, repository, town.settings.network_timeout)
     except GitError as error:
         shutil.rmtree(town.paths.rig(name), ignore_errors=True)
         raise TownError(f"cannot clone {source!r}: {error}") from error
@@ -167,36 +163,3 @@ def rig_summary(settings: RigSettings) -> dict[str, Any]:
                   for g in settings.gates],
         "max_polecats": settings.max_polecats,
     }  # fmt: skip
-
-
-def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> list[str]:
-    """Delete the rig's directory; refuses while its sessions live unless `force`.
-
-    Returns the sessions it stopped, dead panes (crashed agents) included.
-    """
-    settings = town.rig(name)
-    with rig_lock(town, name):  # no sling starts a session of this rig meanwhile
-        town.store.projection.catch_up()
-        # By name, not by `<prefix>-`: another rig's prefix may start with this one's (dm, dm-x).
-        own = {refinery_session(settings.prefix)} | {
-            polecat_session(settings.prefix, str(rec.metadata_of(agent).get("name")))
-            for agent in agents(town, rig=name, role="polecat")
-        }
-        panes = [pane for pane in town.tmux.panes() or [] if pane.session in own]
-        live = sorted({pane.session for pane in panes if not pane.dead})
-        if live and not force:
-            raise TownError(f"rig {name!r} has live sessions ({', '.join(live)}); "
-                            "stop them first or use --force")  # fmt: skip
-        sessions = sorted({pane.session for pane in panes})
-        for session in sessions:
-            town.tmux.kill_session(session)
-        shutil.rmtree(town.paths.rig(name))
-    town.forget_rigs()
-    with town.store.transaction(actor) as tx:
-        record = tx.get(rig_bead_id(name))
-        if record is not None:
-            ts = tx.stamp()
-            closed = {"status": "closed", "closed_at": ts, "close_reason": "rig removed"}
-            tx.emit(ev.CLOSE, rig_bead_id(name), {"set": closed}, ts)
-    commit_rig_file(town.paths.root, name, f"Gas Town: rig {name} removed", actor)
-    return sessions

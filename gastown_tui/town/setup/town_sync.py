@@ -1,23 +1,23 @@
 """`gt sync`: share the town's Beads log and settings with other machines through a git remote.
 
-DESIGN §8. The whole exchange runs under the writers' flock on `.beads/events.lock`, the lock
-every writer of the store takes, so no event is appended while the log is committed, merged
-and replaced:
+DESIGN §8. Everything that touches the working tree runs under the writers' flock on
+`.beads/events.lock`, the lock every writer of the store takes, so no event is appended while
+the log is committed or merged; nothing that talks to the remote does, so a slow or hung
+remote never stops the town's agents from writing (they would all wait on it):
 
-1. catch the projection up and mend a torn tail (as a writer would), so no commit ends in the
-   middle of a line;
-2. commit the tracked files (`town_git.TRACKED`);
-3. pull: fetch the remote branch and merge it (a merge, never a rebase: published commits stay
-   as they are). The town's `.gitattributes` gives `events.jsonl` the union merge, so both
-   sides' appended lines are kept, ours then theirs, each side's batches still contiguous;
-4. push; a push that lost a race (someone pushed between our fetch and our push) goes back to
-   step 3, at most `retries` more times;
-5. catch the projection up with the merged file: lines that arrived out of (ts, id) order make
-   the projection rebuild itself sorted (`Projection.catch_up_in_transaction`).
+1. under the lock: catch the projection up and mend a torn tail (as a writer would), so no
+   commit ends in the middle of a line, and commit the tracked files (`town_git.TRACKED`);
+2. without the lock: ask the remote for its branch and fetch it into the tracking ref;
+3. under the lock: commit what writers appended meanwhile, then merge the fetched commit (a
+   merge, never a rebase: published commits stay as they are). The town's `.gitattributes`
+   gives `events.jsonl` the union merge, so both sides' appended lines are kept, ours then
+   theirs, each side's batches still contiguous. The projection catches up with the merged
+   file: lines that arrived out of (ts, id) order make it rebuild itself sorted;
+4. without the lock: push; a push that lost a race (someone pushed between our fetch and our
+   push) goes back to step 2, at most `retries` more times.
 
-Network operations never prompt (GIT_TERMINAL_PROMPT=0): the lock is held meanwhile, and every
-agent of the town would wait on a question nobody sees. Remotes need a credential helper or an
-ssh key.
+Every network call goes through `git_network`: it never prompts and is killed after the
+town's `[git] network_timeout`. Remotes need a credential helper or an ssh key.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
+from gastown_tui.runtime.git_repo import GitError, git_network, git_run, rev_parse
 from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_identity, tracked_paths
 
 DEFAULT_REMOTE = "origin"
 DEFAULT_RETRIES = 5
-NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GIT_MERGE_AUTOEDIT": "no"}
+NO_EDIT = {"GIT_TERMINAL_PROMPT": "0", "GIT_MERGE_AUTOEDIT": "no"}
 # What git says when another push landed first: seen before sending (the ref we fetched is no
 # longer the remote's) or by the remote while updating the ref (the push crossed another one).
 PUSH_RACE_MARKERS = ("(fetch first)", "(non-fast-forward)", "(failed to update ref)",
@@ -58,23 +58,93 @@ class PushRaceError(GitError):
     """The remote refused our push because its branch moved after our fetch."""
 
 
+@dataclass
+class _Exchange:
+    """One sync's state across its locked and unlocked steps."""
+
+    town: Town
+    remote: str
+    branch: str
+    identity: Mapping[str, str]
+    actor: str
+    committed: bool = False
+    pulled: int = 0
+
+    @property
+    def root(self) -> Path:
+        return self.town.paths.root
+
+    @property
+    def timeout(self) -> float:
+        return self.town.settings.network_timeout
+
+    def commit(self) -> None:
+        """Under the writers' lock: mend and catch up, then commit the tracked files."""
+        self.town.store.catch_up_locked()
+        message = f"Gas Town: sync by {self.actor}"
+        self.committed = commit_tracked(self.root, message, self.identity) or self.committed
+
+    def fetch(self) -> str | None:
+        """Without the lock: the remote branch's commit, fetched; None if it has no branch."""
+        listed = git_network(self.root, "ls-remote", "--heads", self.remote,
+                             f"refs/heads/{self.branch}", timeout=self.timeout)  # fmt: skip
+        wanted = f"\trefs/heads/{self.branch}"
+        head = next((line.split()[0] for line in listed.splitlines() if line.endswith(wanted)),
+                    None)  # fmt: skip
+        if head is not None and not _contains(self.root, head):
+            git_network(self.root, "fetch", "--quiet", self.remote,
+                        f"+refs/heads/{self.branch}:{self.tracking}",
+                        timeout=self.timeout)  # fmt: skip
+        return head
+
+    @property
+    def tracking(self) -> str:
+        return f"refs/remotes/{self.remote}/{self.branch}"
+
+    def commit_and_merge(self, remote_head: str | None) -> None:
+        """Under the writers' lock: commit what was appended since, merge what was fetched."""
+        self.commit()
+        if remote_head is None or _contains(self.root, remote_head):
+            return
+        before = self.town.store.catch_up_locked().applied
+        merge(self.root, self.remote, self.branch, remote_head, self.identity, self.actor)
+        self.pulled += max(0, self.town.store.catch_up_locked().applied - before)
+
+
 def sync_town(
     town: Town, *, actor: str, remote: str = DEFAULT_REMOTE, retries: int = DEFAULT_RETRIES
 ) -> SyncResult:
-    """Commit, pull (union merge), push with bounded retries, and catch the projection up."""
+    """Commit, pull (union merge), push with bounded retries, and catch the projection up;
+    the writers' lock is held only for the local steps, never while git talks to `remote`."""
     if retries < 0:
         raise TownError(f"--retries must be 0 or more, not {retries}")
     root = town.paths.root
+    lock = town.store.paths.lock
     try:
         branch = _current_branch(root)
         _require_remote(root, remote)
-        identity = _identity(root, actor, town.environ)
-        store = town.store
-        with exclusive_lock(store.paths.lock):
-            before = store.catch_up_locked()
-            committed = commit_tracked(root, f"Gas Town: sync by {actor}", identity)
-            attempts, pushed = _exchange(root, remote, branch, retries, identity, actor)
-            after = store.catch_up_locked()
+        sync = _Exchange(town, remote, branch, _identity(root, actor, town.environ), actor)
+        with exclusive_lock(lock):
+            sync.commit()
+        attempts = 0
+        while True:
+            attempts += 1
+            remote_head = sync.fetch()
+            with exclusive_lock(lock):
+                sync.commit_and_merge(remote_head)
+            if remote_head is not None and remote_head == rev_parse(root, "HEAD"):
+                pushed = False  # the remote already has everything we have
+                break
+            try:
+                push(root, remote, branch, sync.timeout)
+            except PushRaceError:
+                if attempts > retries:
+                    raise
+                continue
+            pushed = True
+            break
+        with exclusive_lock(lock):
+            after = town.store.catch_up_locked()
     except PushRaceError as error:
         raise TownError(
             f"sync gave up: the push to {remote} was rejected {retries + 1} time(s) because "
@@ -82,8 +152,7 @@ def sync_town(
         ) from error
     except GitError as error:
         raise TownError(f"sync failed: {error}") from error
-    return SyncResult(committed, max(0, after.applied - before.applied), pushed, attempts,
-                      after.applied)  # fmt: skip
+    return SyncResult(sync.committed, sync.pulled, pushed, attempts, after.applied)
 
 
 def commit_tracked(root: Path, message: str, identity: Mapping[str, str]) -> bool:
@@ -99,43 +168,13 @@ def commit_tracked(root: Path, message: str, identity: Mapping[str, str]) -> boo
     return True
 
 
-def _exchange(
-    root: Path, remote: str, branch: str, retries: int, identity: Mapping[str, str], actor: str
-) -> tuple[int, bool]:
-    """Pull and push until the remote holds our commit: (rounds, whether we pushed)."""
-    attempts = 0
-    while True:
-        attempts += 1
-        remote_head = pull(root, remote, branch, identity, actor)
-        if remote_head is not None and remote_head == rev_parse(root, "HEAD"):
-            return attempts, False  # the remote already has everything we have
-        try:
-            push(root, remote, branch)
-        except PushRaceError:
-            if attempts > retries:
-                raise
-            continue
-        return attempts, True
-
-
-def pull(
-    root: Path, remote: str, branch: str, identity: Mapping[str, str], actor: str
-) -> str | None:
-    """Merge the remote's `branch` into ours; its commit, or None if the remote lacks it."""
-    listed = git_run(root, "ls-remote", "--heads", remote, f"refs/heads/{branch}", env=NO_PROMPT)
-    wanted = f"\trefs/heads/{branch}"
-    remote_head = next((line.split()[0] for line in listed.splitlines() if line.endswith(wanted)),
-                       None)  # fmt: skip
-    if remote_head is None:
-        return None
-    if _contains(root, remote_head):
-        return remote_head
-    tracking = f"refs/remotes/{remote}/{branch}"
-    git_run(root, "fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}", env=NO_PROMPT)
+def merge(root: Path, remote: str, branch: str, commit: str, identity: Mapping[str, str],
+          actor: str) -> None:  # fmt: skip
+    """Merge the fetched `commit` of `remote`/`branch` into ours (local only: no network)."""
     try:
         git_run(root, "merge", "--quiet", "--no-edit", "--ff", "--no-verify",
-                "-m", f"Gas Town: sync {remote}/{branch} by {actor}", tracking,
-                env={**identity, **NO_PROMPT})  # fmt: skip
+                "-m", f"Gas Town: sync {remote}/{branch} by {actor}", commit,
+                env={**identity, **NO_EDIT})  # fmt: skip
     except GitError as error:
         conflicted = git_run(root, "diff", "--name-only", "--diff-filter=U")
         if conflicted:
@@ -147,15 +186,14 @@ def pull(
                 f"merge {remote}/{branch}"
             ) from error
         raise
-    return rev_parse(root, tracking)
 
 
-def push(root: Path, remote: str, branch: str) -> None:
+def push(root: Path, remote: str, branch: str, timeout: float) -> None:
     """Push `branch` to the same name on `remote`, setting it as upstream if there is none."""
     upstream = _config(root, f"branch.{branch}.remote")
     options = [] if upstream else ["--set-upstream"]
     try:
-        git_run(root, "push", "--quiet", *options, remote, branch, env=NO_PROMPT)
+        git_network(root, "push", "--quiet", *options, remote, branch, timeout=timeout)
     except GitError as error:
         if any(marker in str(error) for marker in PUSH_RACE_MARKERS):
             raise PushRaceError(str(error)) from error

@@ -2,8 +2,11 @@
 
 Each tick reads tmux once (`list-panes -a`), publishes that snapshot to the patrols (Deacon,
 Witness per rig, the Idle Polecat Heresy check, Dogs), each on its own thread, and runs Boot:
-a patrol whose own heartbeat is stale is replaced. The daemon's heartbeat and each patrol's
-live in `.runtime/heartbeats/`, outside git.
+a patrol whose own heartbeat is stale is replaced. Never two of one patrol at once: a stale
+patrol whose thread still runs (its pass is stuck in a call) is retired, and its successor
+starts only once that thread has ended (a retired thread ends when its pass returns), so two
+Deacons never respawn the same polecat. The daemon's heartbeat and each patrol's live in
+`.runtime/heartbeats/`, outside git.
 
 Between ticks it waits for the log to change (watchfiles, `runtime.log_follower`), at most a
 tick: ready work, a closed convoy member or a `gt done` is seen at once, not up to 30 s later.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import time
 from collections.abc import Callable
+from typing import Any
 
 from gastown_tui.runtime.log_follower import LogFollower
 from gastown_tui.town.heartbeats import DAEMON_HEARTBEAT, write_heartbeat
@@ -59,16 +63,9 @@ def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None
         while ticks == 0 or tick < ticks:
             tick += 1
             board.publish(PatrolTick(tick, town.clock.now().timestamp(), town.tmux.panes()))
-            restarted = []
-            for name, worker in list(workers.items()):  # Boot
-                stale = time.monotonic() - worker.beat
-                if stale > town.thresholds.heartbeat_stale:
-                    generations[name] += 1
-                    workers[name] = start(name)
-                    restarted.append({"restarted": name, "generation": generations[name],
-                                      "stale_seconds": round(stale, 1)})  # fmt: skip
+            restarted = boot(workers, generations, town.thresholds.heartbeat_stale, start)
             if restarted:
-                record_patrol(town, "deacon", "boot", tick, restarted)
+                record_patrol(town, "deacon", "boot", tick, restarted)  # retired or restarted
             write_heartbeat(town, DAEMON_HEARTBEAT, tick)
             if on_tick is not None:
                 on_tick(tick)
@@ -80,3 +77,27 @@ def run_daemon(town: Town, ticks: int = 0, on_tick: Callable[[int], None] | None
         board.stop()
         handle.close()
     return tick
+
+
+def boot(workers: dict[str, PatrolWorker], generations: dict[str, int], stale_after: float,
+         start: Callable[[str], PatrolWorker]) -> list[dict[str, Any]]:  # fmt: skip
+    """Retire each patrol whose heartbeat is stale; start a successor once its thread ended."""
+    findings: list[dict[str, Any]] = []
+    for name, worker in list(workers.items()):
+        stale = time.monotonic() - worker.beat
+        if stale <= stale_after:
+            continue
+        retired = generations[name] != worker.generation
+        if worker.thread.is_alive():
+            if not retired:  # it ends by itself when its pass returns
+                generations[name] += 1
+                findings.append({"retired": name, "generation": worker.generation,
+                                 "stale_seconds": round(stale, 1),
+                                 "waiting": "its pass is still running"})  # fmt: skip
+            continue
+        if not retired:  # the thread died without being retired (a crash)
+            generations[name] += 1
+        workers[name] = start(name)
+        findings.append({"restarted": name, "generation": generations[name],
+                         "stale_seconds": round(stale, 1)})  # fmt: skip
+    return findings

@@ -3,7 +3,8 @@
 - stale wisps: ephemeral beads left open longer than the escalation-stale threshold;
 - orphaned worktrees: a polecat worktree with nothing running in it, no session and a clean
   tree (a dirty one is the Witness's RECOVERY_NEEDED, never deleted);
-- merged branches: polecat branches of MRs that landed;
+- merged branches: polecat branches of MRs that landed, found with one `git for-each-ref` per
+  rig and pass (not one git call per merged MR, whose number only grows);
 - stale MR claims: MRs left `testing` while no refinery session runs, back to `queued`.
 """
 
@@ -18,10 +19,10 @@ from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.git_repo import (
     GitError,
+    branches,
     delete_branch,
     is_dirty,
     remove_worktree,
-    rev_parse,
 )
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_queries import ListFilter, list_beads
@@ -95,25 +96,28 @@ def _orphaned_worktrees(town: Town, rig: RigSettings, tick: PatrolTick) -> list[
 
 
 def _merged_branches(town: Town, rig: RigSettings) -> list[dict[str, Any]]:
-    repository = ensure_repository(town, rig)
-    merged = list_beads(town.store.connection,
-                        ListFilter(types=["merge-request"], statuses=["closed"]))  # fmt: skip
-    findings = []
-    for mr in merged:
+    merged: dict[str, str] = {}  # branch -> the MR that landed it
+    for mr in list_beads(town.store.connection,
+                         ListFilter(types=["merge-request"], statuses=["closed"])):  # fmt: skip
         metadata = rec.metadata_of(mr)
         branch = str(metadata.get("branch") or "")
-        if metadata.get("rig") != rig.name or mq.state_of(mr) != mq.MERGED:
-            continue
-        if (
-            not branch.startswith("polecat/")
-            or rev_parse(repository, f"refs/heads/{branch}") is None
-        ):
-            continue
+        landed = metadata.get("rig") == rig.name and mq.state_of(mr) == mq.MERGED
+        if landed and branch.startswith("polecat/"):
+            merged[branch] = str(mr["id"])
+    if not merged:
+        return []
+    repository = ensure_repository(town, rig)
+    try:
+        present = set(branches(repository, "polecat"))  # every polecat branch, one git call
+    except GitError:
+        return []
+    findings = []
+    for branch in sorted(merged.keys() & present):
         try:
             delete_branch(repository, branch)
         except GitError:
             continue  # checked out in a worktree: a later pass takes it
-        findings.append({"branch": branch, "mr": mr["id"], "action": "deleted"})
+        findings.append({"branch": branch, "mr": merged[branch], "action": "deleted"})
     return findings
 
 

@@ -1,9 +1,12 @@
 """Patrols as workers of the daemon, each on its own thread with its own heartbeat.
 
 Every tick the daemon reads tmux once and hands the snapshot to each patrol. A patrol that
-stops beating (wedged on a hung git call, a lock, a bug) is replaced by Boot with a new
-generation; the wedged thread exits by itself if it ever wakes, since its generation is gone.
-Each pass writes one `patrol` event: the patrol, the tick number, and its findings.
+stops beating (wedged on a hung git call, a lock, a bug) is retired by Boot, and replaced by a
+new generation once its thread has ended: the wedged thread exits by itself when its pass
+returns, since its generation is gone, and no two passes of one patrol ever run at once.
+A pass that found something writes one `patrol` event (the patrol, the tick number, its
+findings); a pass that found nothing writes none, only the patrol's heartbeat in
+`.runtime/heartbeats/` (DESIGN §4): a quiet town must not grow its git-tracked log every tick.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ class TickBoard:
 
 
 def _wedged(name: str, generation: int) -> bool:
-    """`GT_FAULT=patrol.<name>.wedge`: the first generation of that patrol hangs forever."""
+    """`GT_FAULT=patrol.<name>.wedge`: the first generation of that patrol hangs in its first
+    pass until Boot retires it (a stuck call that returns once it is given up on)."""
     faults = {part.strip() for part in os.environ.get(WEDGE_ENV, "").split(",")}
     return generation == 1 and f"patrol.{name}.wedge" in faults
 
@@ -133,5 +137,8 @@ class PatrolWorker:
 
 def record_patrol(town: Town, actor: str, patrol: str, tick: int,
                   findings: list[dict[str, Any]], **extra: Any) -> None:  # fmt: skip
+    """One `patrol` event for a pass with findings; nothing for a pass without."""
+    if not findings:
+        return
     with town.store.transaction(actor) as tx:
         tx.emit("patrol", "", {"patrol": patrol, "tick": tick, "findings": findings, **extra})

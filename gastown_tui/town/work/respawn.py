@@ -9,6 +9,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import polecat_address
 from gastown_tui.core.escalation_rules import NEEDS_HUMAN
+from gastown_tui.core.hook_queue import on_hook
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.costs.usage_recording import record_claude_session_usage
@@ -36,7 +37,7 @@ def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
         town.tmux.kill_session(session)
         with town.store.transaction(actor) as tx:
             bead = tx.get(bead_id)
-            if bead is None or rec.status_of(bead) != "hooked" or bead.get("assignee") != address:
+            if bead is None or not on_hook(bead) or bead.get("assignee") != address:
                 return None  # the work moved on while we looked (done, unslung, re-slung)
             spent = dict(rec.metadata_of(bead))  # as the ended session saw it
             respawns = int(rec.metadata_of(bead).get("respawns") or 0) + 1
@@ -58,7 +59,7 @@ def block_for_human(town: Town, rig: RigSettings, name: str, bead_id: str, reaso
         town.tmux.kill_session(session)
         with town.store.transaction(actor) as tx:
             bead = tx.get(bead_id)
-            if bead is None or rec.status_of(bead) != "hooked":
+            if bead is None or not on_hook(bead):
                 return None
             spent = dict(rec.metadata_of(bead))  # as the ended session saw it
             respawns = int(rec.metadata_of(bead).get("respawns") or 0)

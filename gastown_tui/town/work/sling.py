@@ -1,9 +1,11 @@
 """`gt sling`: put a bead on a polecat's hook and start it (DESIGN §6).
 
 Refuses a bead already hooked by a live agent (the double-dispatch guard) unless forced, which
-stops the old session first. Picks a resting polecat (the one resting longest), else spawns
-one, else queues on the least busy. Pours the formula, hooks the bead, and starts the session —
-or leaves the bead waiting on the hook when the polecat is busy.
+stops the old session first; the guard is checked again inside the write transaction, so of
+several processes slinging one bead at once exactly one hooks it. Picks a resting polecat (the
+one resting longest), else spawns one, else queues on the least busy. Pours the formula, hooks
+the bead, and starts the session — or leaves the bead waiting on the hook when the polecat is
+busy.
 """
 
 from __future__ import annotations
@@ -94,12 +96,37 @@ def _guard(town: Town, record: rec.Record, force: bool, actor: str) -> None:
         return
     rig = town.rig(address.rig)
     session = polecat_session(rig.prefix, address.name)
-    live = session_alive(town, session)
-    if live and not force:
-        raise TownError(f"{record['id']} is already on the hook of {holder}, whose session "
-                        f"{session} is live; use --force to stop it and sling again")  # fmt: skip
-    if force:
-        stop_polecat(town, rig, address.name, "re-slung with --force", actor, keep_worktree=False)
+    # A sling holds the holder's rig lock from its hook until its session is up: looking under
+    # it, a bead hooked a moment ago by another process is seen with its session live.
+    with rig_lock(town, rig.name):
+        town.store.projection.catch_up()
+        fresh = town.store.get(record["id"])
+        if fresh is not None:
+            _unchanged_since_guard(record, fresh)
+        live = session_alive(town, session)
+        if live and not force:
+            raise TownError(f"{record['id']} is already on the hook of {holder}, whose "
+                            f"session {session} is live; use --force to stop it and sling "
+                            "again")  # fmt: skip
+        if force:
+            stop_polecat(town, rig, address.name, "re-slung with --force", actor,
+                         keep_worktree=False)  # fmt: skip
+
+
+def _hold(record: rec.Record) -> tuple[str, object, object]:
+    return (rec.status_of(record), record.get("assignee"),
+            rec.metadata_of(record).get("slung_at"))  # fmt: skip
+
+
+def _unchanged_since_guard(seen: rec.Record, current: rec.Record) -> None:
+    """The guard, again inside the write transaction (the writers' lock): another process (a
+    second `gt sling`, auto-dispatch) may have hooked the bead since the guard read it. Only the
+    first commits; the others are refused and roll back everything they poured."""
+    if _hold(current) != _hold(seen):
+        status, holder, _ = _hold(current)
+        raise TownError(f"{current['id']} changed while slinging: it is now {status}"
+                        f"{f' on the hook of {holder}' if holder else ''}; "
+                        "not slinging it twice")  # fmt: skip
 
 
 def _refuse_crew(town: Town, rig: RigSettings, name: str) -> None:
@@ -183,6 +210,7 @@ def sling(
         with town.store.transaction(actor) as tx:
             current = tx.get(bead_id)
             assert current is not None
+            _unchanged_since_guard(record, current)
             if is_new:
                 create_agent(tx, rig, name, "polecat", chosen_runtime)
             previous = rec.metadata_of(current)

@@ -6,6 +6,7 @@ from typing import Any
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.core.hook_queue import on_hook
 from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.molecule_close import close_molecule
@@ -28,7 +29,7 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
     if record is None:
         raise TownError(f"no bead {bead_id!r}")
     holder = record.get("assignee")
-    if rec.status_of(record) != "hooked" or not isinstance(holder, str):
+    if not on_hook(record) or not isinstance(holder, str):
         raise TownError(f"{bead_id} is not on a hook (status {rec.status_of(record)})")
     try:
         address = parse_address(holder)
@@ -37,8 +38,10 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
     stopped: list[str] = []
     running = rec.metadata_of(record).get("session")
     if running and address.role == "polecat" and address.rig and address.name:
+        # The worktree stays (its uncommitted edits are someone's work): the next start moves
+        # a dirty one aside, the Dogs remove a clean one.
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
-                               keep_worktree=False)  # fmt: skip
+                               keep_worktree=True)  # fmt: skip
     with town.store.transaction(actor) as tx:
         release(tx, record, holder, "unslung")
     started = None

@@ -1,7 +1,8 @@
 """Polecat sessions: starting the next hooked bead in a fresh worktree and session, and ending one.
 
 A polecat has at most one session. Starting one: the bead's attempt branch
-`polecat/<name>/<bead>[-r<n>]` in a worktree of repo.git, `session_start` logged and the bead's
+`polecat/<name>/<bead>[-r<n>]` in a worktree of repo.git (kept, with its uncommitted edits, when
+it is already there on that branch: a respawn loses nothing), `session_start` logged and the bead's
 `metadata.session` set *before* tmux starts (so the session's first `gt hook` sees it), then
 `new-session -e …` with the runtime's argv. All of it under the rig's lock, so two slings or a
 sling and a `gt done` never start two sessions for one polecat.
@@ -23,6 +24,8 @@ from gastown_tui.runtime.git_repo import (
     GitError,
     add_worktree,
     clone_bare,
+    git_run,
+    is_dirty,
     remove_worktree,
     rev_parse,
 )
@@ -53,7 +56,7 @@ def ensure_repository(town: Town, rig: RigSettings) -> Path:
     repository = town.paths.repo_git(rig.name)
     if not repository.exists():
         try:
-            clone_bare(rig.source, repository)
+            clone_bare(rig.source, repository, town.settings.network_timeout)
         except GitError as error:
             raise TownError(f"rig {rig.name}: repo.git is missing and {error}") from error
     return repository
@@ -94,8 +97,7 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
     worktree = town.paths.polecat(rig.name, name)
     repository = ensure_repository(town, rig)
     try:
-        remove_worktree(repository, worktree)
-        add_worktree(repository, worktree, branch, _start_point(repository, metadata, rig))
+        _prepare_worktree(repository, worktree, branch, _start_point(repository, metadata, rig))
     except GitError as error:
         raise TownError(f"cannot make the worktree for {bead['id']}: {error}") from error
     runtime = str(metadata.get("runtime") or rig.runtime)
@@ -127,6 +129,39 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
         end_session_record(town, bead["id"], session, address, "start failed", actor)
         raise TownError(f"cannot start session {session}: {error}") from error
     return StartedSession(session, bead["id"], branch, worktree)
+
+
+def worktree_branch(worktree: Path) -> str | None:
+    """The branch checked out in `worktree`, or None when it is not a git worktree of its own
+    (the town itself is a git repository: a broken one must not answer with the town's HEAD)."""
+    if not (worktree / ".git").is_file():
+        return None
+    try:
+        return git_run(worktree, "symbolic-ref", "--quiet", "--short", "HEAD")
+    except GitError:
+        return None
+
+
+def _prepare_worktree(repository: Path, worktree: Path, branch: str, start: str) -> None:
+    """The polecat's worktree on `branch`, keeping whatever is in it (DESIGN §6).
+
+    Already on `branch` (a respawn, a GUPP restart, `gt up` after `gt down`): kept as it is,
+    uncommitted edits included. On another branch: removed when clean (its commits live in
+    repo.git); when dirty, moved aside to `<name>.kept-<bead>` with `git worktree move`, where
+    the Witness reports it (RECOVERY_NEEDED) and the Dogs never delete it."""
+    current = worktree_branch(worktree)
+    if current == branch:
+        return
+    if current is not None and is_dirty(worktree):
+        aside = worktree.with_name(f"{worktree.name}.kept-{current.rsplit('/', 1)[-1]}")
+        number = 1
+        while aside.exists():
+            number += 1
+            aside = aside.with_name(f"{worktree.name}.kept-{current.rsplit('/', 1)[-1]}-{number}")
+        git_run(repository, "worktree", "move", str(worktree), str(aside))
+    else:
+        remove_worktree(repository, worktree)
+    add_worktree(repository, worktree, branch, start)
 
 
 def _start_point(repository: Path, metadata: dict[str, object], rig: RigSettings) -> str:
