@@ -3,7 +3,7 @@
 It opens the control room on a live demo town: within the first minute the operator sees work
 flow, merges land after green gates and a HELP escalation arrive. Ctrl-C stops everything the
 demo started (its tmux server, daemon, Refineries, sim workers) and removes its temp directory,
-exiting 130.
+exiting 130; a normal end (q) does the same and exits 0.
 """
 
 from __future__ import annotations
@@ -52,6 +52,36 @@ def test_gt_demo_opens_the_control_room_on_a_live_town_and_ctrl_c_stops_it_all(
         eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
                    what="every process the demo started to be gone")  # fmt: skip
         assert "removed" in viewer.screen()
+    finally:
+        viewer.tmux("kill-server")
+
+
+def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Path) -> None:
+    (tmp_path / "home").mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = town_env(tmp_path / "home", tmux_dir)
+    del env["GT_TMUX_SOCKET"]
+    env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
+                "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
+    viewer = Viewer(env)
+    viewer.start(f"{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5", tmp_path)
+    try:
+        eventually(lambda: "demo-lib" in viewer.screen(), timeout=90, what="the control room",
+                   describe=viewer.screen)  # fmt: skip
+        (demo_dir,) = scratch.glob("gastown-demo-*")
+        town_root = (demo_dir / "town").resolve()
+        workers = eventually(lambda: _processes_under(town_root), timeout=30,
+                             what="the demo's daemon and workers")  # fmt: skip
+        _, app_pid = viewer.pane()
+        viewer.keys("q")
+        eventually(lambda: viewer.exit_status() is not None, timeout=60, what="gt demo to end",
+                   describe=viewer.screen)  # fmt: skip
+        assert viewer.exit_status() == 0
+        assert not alive(app_pid)
+        assert not demo_dir.exists(), "the temp directory is removed"
+        eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
+                   what="every process the demo started to be gone")  # fmt: skip
     finally:
         viewer.tmux("kill-server")
 

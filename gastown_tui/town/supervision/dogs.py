@@ -5,7 +5,8 @@
   tree (a dirty one is the Witness's RECOVERY_NEEDED, never deleted);
 - merged branches: polecat branches of MRs that landed, found with one `git for-each-ref` per
   rig and pass (not one git call per merged MR, whose number only grows);
-- stale MR claims: MRs left `testing` while no refinery session runs, back to `queued`.
+- stale MR claims: MRs left `testing` while no refinery session runs, back to `queued` (the
+  state checked again inside the write transaction, like every MR state change).
 """
 
 from __future__ import annotations
@@ -130,13 +131,21 @@ def _stale_claims(town: Town, rig: RigSettings, tick: PatrolTick) -> list[dict[s
         for mr in list_beads(town.store.connection, ListFilter(types=["merge-request"]))
         if rec.metadata_of(mr).get("rig") == rig.name and mq.state_of(mr) == mq.TESTING
     ]
-    stale = [
-        mr["id"]
+    stale = {
+        mr["id"]: rec.metadata_of(mr).get("claimed_at")
         for mr in testing
         if _age(mr, "claimed_at", tick.now) > town.thresholds.heartbeat_stale
-    ]
+    }
+    requeued = []
     if stale:
         with town.store.transaction(ACTOR) as tx:
-            for mr_id in stale:
+            for mr_id, claimed_at in stale.items():
+                # Checked again inside the transaction: a refinery run outside a session (gt
+                # refinery run) may have landed, rejected or claimed it afresh meanwhile.
+                current = tx.get(mr_id)
+                if (current is None or mq.state_of(current) != mq.TESTING
+                        or rec.metadata_of(current).get("claimed_at") != claimed_at):  # fmt: skip
+                    continue
                 tx.emit("update", mr_id, {"metadata": {"state": mq.QUEUED, "claimed_at": None}})
-    return [{"mr": mr_id, "action": "requeued", "reason": "stale claim"} for mr_id in stale]
+                requeued.append(mr_id)
+    return [{"mr": mr_id, "action": "requeued", "reason": "stale claim"} for mr_id in requeued]
