@@ -3,26 +3,41 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from gastown_tui.cli.bd_version import version_line
 from gastown_tui.cli.bead_fields import priority, word
 
 # Handlers are named, not imported: `bd` loads only the module of the command it runs.
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)")
-    return common
+def _global_flags(*, top_level: bool) -> argparse.ArgumentParser:
+    """The flags every command takes, before or after its name (`bd --json show X`, `bd show X
+    --json`). Below the top level their default is SUPPRESS: a subcommand that was not given
+    the flag must not overwrite what the top level parsed."""
+    flags = argparse.ArgumentParser(add_help=False)
+    unset: dict[str, Any] = {} if top_level else {"default": argparse.SUPPRESS}
+    flags.add_argument("--json", action="store_true", help="machine-readable output", **unset)
+    flags.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)",
+                       **unset)  # fmt: skip
+    flags.add_argument("--readonly", action="store_true", help="refuse every write", **unset)
+    flags.add_argument("--db", metavar="PATH", help="the store's beads.db (or set BEADS_DB)",
+                       **unset)  # fmt: skip
+    # The real CLI's switches for its daemon and JSONL sync, which we do not have: accepted
+    # so that clients which always pass them work, and they change nothing.
+    for name in ("--no-daemon", "--no-auto-flush", "--no-auto-import", "--no-db",
+                 "--sandbox", "--allow-stale"):  # fmt: skip
+        flags.add_argument(name, action="store_true", help=argparse.SUPPRESS, **unset)
+    return flags
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    common = _global_flags(top_level=False)
     parser = argparse.ArgumentParser(
-        prog="bd", parents=[common],
+        prog="bd", parents=[_global_flags(top_level=True)],
         description="beads: git-backed work tracking (an append-only log with a SQLite view)",
     )  # fmt: skip
-    parser.add_argument("--version", action="version", version="bd (gastown_tui) 0.1.0")
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -33,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    command("version", "bd_version:cmd_version", "the beads interface version and ours")
     init = command("init", "bd_write_commands:cmd_init", "create a beads store in ./.beads")
     init.add_argument("--prefix", help="id prefix (default: the directory's name)")
 
@@ -238,15 +254,20 @@ def _comment_commands(comment: argparse.ArgumentParser, common: argparse.Argumen
     listing.set_defaults(handler="bd_read_commands:cmd_comment_list")
 
 
+_VALUED_GLOBALS = ("--actor", "--db")
+
+
 def expand_aliases(argv: list[str]) -> list[str]:
-    """Spellings agents already know: `bd comments ID` means `bd comments list ID`."""
+    """Spellings agents already know: `bd comment ID TEXT` adds a comment (as in the real CLI)
+    and `bd comments ID` lists them; `bd comment(s) add|list …` stay as they are."""
     for index, token in enumerate(argv):
-        if token.startswith("-") or (index and argv[index - 1] == "--actor"):
+        if token.startswith("-") or (index and argv[index - 1] in _VALUED_GLOBALS):
             continue
         following = argv[index + 1 : index + 2]
         if token in ("comment", "comments") and following and following[0] not in (
             "add", "list", "-h", "--help",
         ):  # fmt: skip
-            return [*argv[: index + 1], "list", *argv[index + 1 :]]
+            action = "add" if token == "comment" else "list"
+            return [*argv[: index + 1], action, *argv[index + 1 :]]
         return argv
     return argv

@@ -40,6 +40,10 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+class ReadOnlyStoreError(PermissionError):
+    """A write asked of a store opened read-only (`bd --readonly`)."""
+
+
 class BeadsStore:
     """An open beads store, caught up with its log."""
 
@@ -52,8 +56,10 @@ class BeadsStore:
         report: Reporter = _stderr,
         progress: ProgressCallback | None = None,
         catch_up: bool = True,
+        readonly: bool = False,
     ) -> None:
         self.paths = paths
+        self.readonly = readonly
         self.config: StoreConfig = read_config(paths.config)
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
@@ -92,6 +98,8 @@ class BeadsStore:
     @contextmanager
     def transaction(self, actor: str) -> Iterator[WriteTransaction]:
         """Exclusive write access: everything emitted inside is appended as one batch."""
+        if self.readonly:
+            raise ReadOnlyStoreError("refused: the store is open read-only (--readonly)")
         with exclusive_lock(self.paths.lock):
             self.connection.execute("BEGIN IMMEDIATE")
             try:
