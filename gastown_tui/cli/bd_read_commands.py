@@ -15,6 +15,7 @@ from gastown_tui.core.timestamps import format_ts
 from gastown_tui.store import readiness
 from gastown_tui.store.bead_queries import ListFilter, all_records, list_beads, stats
 from gastown_tui.store.issues_export import write_atomically
+from gastown_tui.store.linked_issues import comment_views
 
 
 def _now(ctx: CommandContext) -> str:
@@ -32,13 +33,23 @@ def _print_list(ctx: CommandContext, records: list[rec.Record]) -> None:
 
 
 def cmd_show(ctx: CommandContext) -> None:
+    """The found beads, in the order given. Like the real CLI, a missing id is reported on
+    stderr (`Issue X not found`) and the others are still shown; only when none is found does
+    the command fail."""
     store = ctx.store
     records = []
+    missing = []
     for bead_id in ctx.args.ids:
         record = store.get(bead_id)
         if record is None or rec.is_tombstone(record):
-            raise CommandError(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
+            missing.append(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
+            continue
         records.append(record)
+    if not records:
+        raise CommandError("; ".join(missing))
+    for bead_id, record in zip(ctx.args.ids, map(store.get, ctx.args.ids), strict=True):
+        if record is None or rec.is_tombstone(record):
+            ctx.warn(f"Issue {bead_id} not found" + (" (deleted)" if record else ""))
     views = show_views(ctx, records)
     if ctx.json:
         ctx.emit_json(views)
@@ -105,9 +116,13 @@ def cmd_stats(ctx: CommandContext) -> None:
     if ctx.json:
         ctx.emit_json(result)
         return
-    for key, value in result.items():
+    for key, value in result["summary"].items():
         if key != "by_status":
             ctx.say(f"{key.replace('_', ' ')}: {value}")
+    activity = result["recent_activity"]
+    ctx.say(f"last {activity['hours_tracked']} hours: {activity['issues_created']} created, "
+            f"{activity['issues_closed']} closed, {activity['issues_updated']} updated, "
+            f"{activity['issues_reopened']} reopened")  # fmt: skip
 
 
 def cmd_search(ctx: CommandContext) -> None:
@@ -152,7 +167,7 @@ def cmd_comment_list(ctx: CommandContext) -> None:
     record = ctx.store.get(ctx.args.id)
     if record is None or rec.is_tombstone(record):
         raise CommandError(f"no bead {ctx.args.id!r}")
-    comments = rec.comments_of(record)
+    comments = comment_views(record)
     if ctx.json:
         ctx.emit_json(comments)
         return

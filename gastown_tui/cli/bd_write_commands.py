@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli import bead_fields
-from gastown_tui.cli.bead_output import export_if_automatic, show_records
+from gastown_tui.cli.bead_output import export_if_automatic, show_views
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.cli.text_input import read_text
 from gastown_tui.core import events as ev
@@ -103,7 +103,7 @@ def cmd_create(ctx: CommandContext) -> None:
     created = store.get(bead_id)
     assert created is not None
     if ctx.json:
-        ctx.emit_json(show_records(ctx, [created])[0])
+        ctx.emit_json(show_views(ctx, [created])[0])
     else:
         ctx.say(f"created {bead_id}")
 
@@ -193,7 +193,7 @@ def _print_changed(ctx: CommandContext, store: BeadsStore, ids: list[str], verb:
     export_if_automatic(ctx)
     records = [r for r in (store.get(i) for i in ids) if r is not None]
     if ctx.json:
-        ctx.emit_json(show_records(ctx, records))
+        ctx.emit_json(show_views(ctx, records))
     else:
         for bead_id in ids:
             ctx.say(f"{verb} {bead_id}")
