@@ -11,6 +11,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.dependency_rules import is_blocking, is_parent_edge
 from gastown_tui.core.display_text import visible
 from gastown_tui.store.bead_queries import cycle_if_added, dependency_tree, find_cycles
+from gastown_tui.store.write_transaction import write_transaction
 
 
 def cmd_dep_add(ctx: CommandContext) -> None:
@@ -18,7 +19,7 @@ def cmd_dep_add(ctx: CommandContext) -> None:
     dep_type = bead_fields.word("dependency type", args.type)
     if args.issue == args.depends_on:
         raise CommandError(f"{args.issue} cannot depend on itself")
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         require(tx, args.issue)
         require(tx, args.depends_on)
         if is_blocking(dep_type) or is_parent_edge(dep_type):
@@ -41,7 +42,7 @@ def cmd_dep_add(ctx: CommandContext) -> None:
 
 def cmd_dep_remove(ctx: CommandContext) -> None:
     args = ctx.args
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         record = require(tx, args.issue)
         edges = [
             d for d in rec.dependencies_of(record) if d.get("depends_on_id") == args.depends_on

@@ -18,6 +18,7 @@ from gastown_tui.core.formula_model import (
     VarDef,
 )
 from gastown_tui.store.formula_library import FormulaLibrary, library_for
+from gastown_tui.store.write_transaction import write_transaction
 
 
 def _library(ctx: CommandContext) -> FormulaLibrary:
@@ -152,7 +153,7 @@ def _persist(ctx: CommandContext, proto: Protomolecule, view: dict[str, Any]) ->
     """Store the protomolecule as a template bead (`issue_type: molecule`, `is_template`),
     with the id real beads gives protos: the formula's name."""
     bead_id = proto.name
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         ts = tx.stamp()
         existing = tx.get(bead_id)
         if existing is not None and existing.get("is_template") is not True:

@@ -17,6 +17,7 @@ from gastown_tui.core.formula_model import FormulaError, Protomolecule
 from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.store.write_transaction import write_transaction
 
 
 def _protomolecule(ctx: CommandContext) -> Protomolecule:
@@ -38,7 +39,7 @@ def _protomolecule(ctx: CommandContext) -> Protomolecule:
 
 def _pour(ctx: CommandContext, *, wisp: bool) -> None:
     proto = _protomolecule(ctx)
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         poured = pour_molecule(tx, proto, wisp=wisp, assignee=ctx.args.assignee)
     steps_out = [{"step": step, "bead": bead, "title": title} for step, bead, title in poured.steps]
     root = poured.root
@@ -102,7 +103,7 @@ def _remove(ctx: CommandContext, *, digest: bool) -> None:
     root = _root_of(ctx, ctx.args.id)
     removed: list[str] = []
     digest_id = None
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         root_record = require(tx, root)
         steps = [r for r in (tx.get(i) for i in molecule_steps(tx.connection, root)) if r]
         steps.sort(key=mol.step_index)

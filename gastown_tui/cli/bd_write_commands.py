@@ -13,10 +13,15 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import InvalidNameError, check_name
 from gastown_tui.core.molecule_rules import molecule_of, open_needs, step_name
-from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
+from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.molecule_continue import NotAStep, continue_molecule
 from gastown_tui.store.store_paths import BEADS_DIR_NAME
 from gastown_tui.store.town_rigs import UnknownRigError, rig_prefix
+from gastown_tui.store.write_transaction import (
+    WriteTransaction,
+    rebuild_projection,
+    write_transaction,
+)
 
 _LONG_FIELDS = {"description": "description", "design": "design",
                 "acceptance": "acceptance_criteria", "notes": "notes"}  # fmt: skip
@@ -69,7 +74,7 @@ def cmd_create(ctx: CommandContext) -> None:
         prefix = rig_prefix(store.paths.root, args.rig) if args.rig else None
     except UnknownRigError as error:
         raise CommandError(str(error)) from error
-    with store.transaction(ctx.actor) as tx:
+    with write_transaction(store, ctx.actor) as tx:
         for _, target in deps:
             require(tx, target)
         if args.id is not None:
@@ -153,7 +158,7 @@ def _field_changes(ctx: CommandContext, record: rec.Record, ts: str) -> dict[str
 def cmd_update(ctx: CommandContext) -> None:
     args = ctx.args
     store = ctx.store
-    with store.transaction(ctx.actor) as tx:
+    with write_transaction(store, ctx.actor) as tx:
         for bead_id in args.ids:
             record = require(tx, bead_id)
             if args.claim:
@@ -205,7 +210,7 @@ def cmd_close(ctx: CommandContext) -> None:
     if continuing and len(ctx.args.ids) != 1:
         raise CommandError("--continue closes one step at a time", code=2)
     progress: dict[str, Any] = {}
-    with store.transaction(ctx.actor) as tx:
+    with write_transaction(store, ctx.actor) as tx:
         for bead_id in ctx.args.ids:
             record = require(tx, bead_id)
             if rec.status_of(record) == rec.CLOSED:
@@ -257,7 +262,7 @@ def _out_of_order(ctx: CommandContext, tx: WriteTransaction, record: rec.Record)
 
 def cmd_reopen(ctx: CommandContext) -> None:
     store = ctx.store
-    with store.transaction(ctx.actor) as tx:
+    with write_transaction(store, ctx.actor) as tx:
         for bead_id in ctx.args.ids:
             record = require(tx, bead_id)
             if rec.status_of(record) != rec.CLOSED:
@@ -268,7 +273,7 @@ def cmd_reopen(ctx: CommandContext) -> None:
 
 
 def cmd_delete(ctx: CommandContext) -> None:
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         for bead_id in ctx.args.ids:
             record = require(tx, bead_id)
             ts = tx.stamp()
@@ -287,7 +292,7 @@ def cmd_delete(ctx: CommandContext) -> None:
 
 def cmd_label(ctx: CommandContext) -> None:
     op = ev.LABEL_ADD if ctx.args.label_command == "add" else ev.LABEL_REMOVE
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         record = require(tx, ctx.args.id)
         present = set(rec.labels_of(record))
         for label in bead_fields.labels(ctx.args.labels):
@@ -306,7 +311,7 @@ def cmd_comment_add(ctx: CommandContext) -> None:
         text = args.text
     else:
         raise CommandError("comment text is required (argument, --file or --stdin)", code=2)
-    with ctx.store.transaction(ctx.actor) as tx:
+    with write_transaction(ctx.store, ctx.actor) as tx:
         require(tx, args.id)
         ts = tx.stamp()
         comment = {"id": tx.new_event_id(), "issue_id": args.id, "author": ctx.actor,
@@ -348,7 +353,7 @@ def cmd_import(ctx: CommandContext) -> None:
 
 def cmd_rebuild(ctx: CommandContext) -> None:
     store = ctx.store
-    position = store.rebuild()
+    position = rebuild_projection(store)
     count = store.connection.execute
     beads = count("SELECT COUNT(*) FROM beads").fetchone()[0]
     torn = count("SELECT COUNT(*) FROM problems WHERE reason LIKE 'torn batch:%'").fetchone()[0]

@@ -1,4 +1,4 @@
-"""The Beads log file, `events.jsonl`: appends in one write, reads by byte offset.
+"""The Beads log file, `events.jsonl`, read by byte offset (`log_append` writes it).
 
 Readers only ever see complete lines: a line without its `\\n` may still be being written (or
 its writer died); it is left for later. The lock holder mends a torn tail by appending `\\n`
@@ -8,14 +8,9 @@ first, so a fragment becomes one malformed line and never glues itself to the ne
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-FAULT_ENV = "GT_FAULT"
-PARTIAL_WRITE_FAULT = "log.partial_write"
 
 
 def line_hash(line: bytes) -> str:
@@ -98,22 +93,3 @@ class EventLog:
             handle.seek(offset)
             data = handle.read(size - offset)
         return data[data.rfind(b"\n") + 1 :]
-
-    def append(self, payload: bytes) -> int:
-        """Append `payload` with one `write()`; returns the file size after it.
-
-        `GT_FAULT=log.partial_write` writes half of it and kills this process, so tests can
-        tear the log on purpose.
-        """
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            if os.environ.get(FAULT_ENV) == PARTIAL_WRITE_FAULT and len(payload) > 1:
-                os.write(descriptor, payload[: len(payload) // 2])
-                os.kill(os.getpid(), signal.SIGKILL)
-            view = memoryview(payload)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            return os.fstat(descriptor).st_size
-        finally:
-            os.close(descriptor)

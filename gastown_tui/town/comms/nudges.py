@@ -19,6 +19,7 @@ from gastown_tui.core.ids import InvalidNameError, check_name
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.tmux_server import TmuxError, TmuxServer, wait_until
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agents
 from gastown_tui.town.session_names import polecat_session, refinery_session, session_for
 from gastown_tui.town.town import Town, TownError
@@ -95,7 +96,7 @@ def deliver(town: Town, target: str, session: str, text: str, by: str) -> dict[s
             sent = _type_line(town.tmux, session, sent)
         except TmuxError as error:
             raise TownError(f"nudging {target} ({session}) failed: {error}") from error
-    with town.store.transaction(by) as tx:
+    with write_transaction(town.store, by) as tx:
         tx.emit("nudge", "", {"target": target, "by": by, "text": sent, "session": session})
     return {"target": target, "session": session, "sent": sent}
 

@@ -8,6 +8,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town, TownError
 
 
@@ -53,7 +54,7 @@ def retry(town: Town, mr_id: str, actor: str) -> dict[str, Any]:
     same moment cannot slip between the check and the write.
     """
     require_mr(town, mr_id)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         mr = tx.get(mr_id)
         assert mr is not None
         state = mq.state_of(mr)
@@ -96,7 +97,7 @@ def _check_bead_can_take(bead: rec.Record, mr_id: str) -> None:
 def reject(town: Town, mr_id: str, reason: str, actor: str) -> dict[str, Any]:
     """Refuse an MR for good: it closes as `rejected`, its bead goes back to open work."""
     require_mr(town, mr_id)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         mr = tx.get(mr_id)  # the state inside the lock: the refinery may have just claimed it
         assert mr is not None
         state = mq.state_of(mr)

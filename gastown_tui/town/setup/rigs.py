@@ -24,6 +24,7 @@ from gastown_tui.core.rig_settings import (
 )
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run, rev_parse
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agents
 from gastown_tui.town.session_names import polecat_session, refinery_session
 from gastown_tui.town.town import Town, TownError
@@ -143,7 +144,7 @@ def add_rig(
     town.forget_rigs()
     metadata = {"rig": name, "prefix": prefix, "source": resolved_source,
                 "default_branch": branch, "runtime": chosen_runtime}  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         ts = tx.stamp()
         if tx.get(rig_bead_id(name)) is not None:  # a rig of this name was removed earlier
             tx.emit(ev.REOPEN, rig_bead_id(name), {
@@ -192,7 +193,7 @@ def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> list[str]:
             town.tmux.kill_session(session)
         shutil.rmtree(town.paths.rig(name))
     town.forget_rigs()
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = tx.get(rig_bead_id(name))
         if record is not None:
             ts = tx.stamp()

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from gastown_tui.runtime.git_repo import GitError, git_run, rev_parse
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import catch_up_locked
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_identity, tracked_paths
 
@@ -71,10 +72,10 @@ def sync_town(
         identity = _identity(root, actor, town.environ)
         store = town.store
         with exclusive_lock(store.paths.lock):
-            before = store.catch_up_locked()
+            before = catch_up_locked(store)
             committed = commit_tracked(root, f"Gas Town: sync by {actor}", identity)
             attempts, pushed = _exchange(root, remote, branch, retries, identity, actor)
-            after = store.catch_up_locked()
+            after = catch_up_locked(store)
     except PushRaceError as error:
         raise TownError(
             f"sync gave up: the push to {remote} was rejected {retries + 1} time(s) because "

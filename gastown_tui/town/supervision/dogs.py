@@ -25,6 +25,7 @@ from gastown_tui.runtime.git_repo import (
 )
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session, refinery_session
@@ -59,7 +60,7 @@ def _stale_wisps(town: Town, tick: PatrolTick) -> list[dict[str, Any]]:
         if _age(record, "updated_at", tick.now) > town.thresholds.escalation_stale:
             stale.append(record["id"])
     if stale:
-        with town.store.transaction(ACTOR) as tx:
+        with write_transaction(town.store, ACTOR) as tx:
             for bead_id in stale:
                 ts = tx.stamp()
                 tx.emit(ev.CLOSE, bead_id, {"set": {"status": "closed", "closed_at": ts,
@@ -132,7 +133,7 @@ def _stale_claims(town: Town, rig: RigSettings, tick: PatrolTick) -> list[dict[s
         if _age(mr, "claimed_at", tick.now) > town.thresholds.heartbeat_stale
     ]
     if stale:
-        with town.store.transaction(ACTOR) as tx:
+        with write_transaction(town.store, ACTOR) as tx:
             for mr_id in stale:
                 tx.emit("update", mr_id, {"metadata": {"state": mq.QUEUED, "claimed_at": None}})
     return [{"mr": mr_id, "action": "requeued", "reason": "stale claim"} for mr_id in stale]

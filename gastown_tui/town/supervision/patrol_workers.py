@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.heartbeats import write_heartbeat
 from gastown_tui.town.supervision.deacon import deacon_patrol
 from gastown_tui.town.supervision.dispatch import dispatch_patrol
@@ -131,5 +132,5 @@ class PatrolWorker:
 
 def record_patrol(town: Town, actor: str, patrol: str, tick: int,
                   findings: list[dict[str, Any]], **extra: Any) -> None:  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         tx.emit("patrol", "", {"patrol": patrol, "tick": tick, "findings": findings, **extra})

@@ -13,6 +13,7 @@ from gastown_tui.core.rig_settings import RigSettings, check_runtime
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.git_repo import GitError, add_worktree
 from gastown_tui.runtime.tmux_server import PaneState
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.comms.escalations import open_questions
 from gastown_tui.town.hooks import hook_queue, running_bead
@@ -42,7 +43,7 @@ def spawn(town: Town, rig_name: str, name: str | None, runtime: str | None,
         if name is not None and name in taken:
             raise TownError(f"{rig.name} already has an agent named {name!r}")
         chosen_name = name or pick_name(taken, town.rng, rig.name_theme)
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             return create_agent(tx, rig, chosen_name, "polecat", chosen)
 
 
@@ -121,7 +122,7 @@ def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
         did = stop_polecat(town, rig, name, "nuked", actor, keep_worktree=False)
         queue = hook_queue(town.store.connection, address)
         if queue:
-            with town.store.transaction(actor) as tx:
+            with write_transaction(town.store, actor) as tx:
                 for record in queue:
                     release(tx, record, address, "polecat nuked")
                     released.append(record["id"])
@@ -161,6 +162,6 @@ def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]
             add_worktree(ensure_repository(town, rig), worktree, branch, rig.default_branch)
         except GitError as error:
             raise TownError(f"cannot make the crew worktree: {error}") from error
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             create_agent(tx, rig, name, "crew", "human")
     return {"crew": crew_address(rig.name, name), "worktree": str(worktree), "branch": branch}

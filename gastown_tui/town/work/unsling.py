@@ -6,7 +6,7 @@ from typing import Any
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.molecule_close import close_molecule
 from gastown_tui.town.work.work_sessions import start_next, stop_polecat
@@ -39,7 +39,7 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
     if running and address.role == "polecat" and address.rig and address.name:
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
                                keep_worktree=False)  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         release(tx, record, holder, "unslung")
     started = None
     if running and address.role == "polecat" and address.rig and address.name:
