@@ -7,6 +7,7 @@ from typing import Any
 
 from gastown_tui.cli.bd_version import version_line
 from gastown_tui.cli.bead_fields import priority, word
+from gastown_tui.store.bead_filters import SORT_POLICIES
 
 # Handlers are named, not imported: `bd` loads only the module of the command it runs.
 
@@ -78,11 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("-s", "--status", action="append")
     listing.add_argument("-t", "--type", action="append")
     listing.add_argument("-a", "--assignee")
+    listing.add_argument("--no-assignee", action="store_true", help="only unassigned beads")
     listing.add_argument("-l", "--label", action="append", help="every given label must be on it")
+    listing.add_argument("--label-any", action="append", help="at least one of these labels")
+    listing.add_argument("--exclude-label", action="append", help="none of these labels")
+    listing.add_argument("--title", help="title contains this text (any case)")
+    listing.add_argument("--id", dest="ids", action="append", help="only these ids (a,b,…)")
     listing.add_argument("-p", "--priority", action="append")
     listing.add_argument("--rig")
     listing.add_argument("--all", action="store_true", help="include closed beads")
-    listing.add_argument("-n", "--limit", type=int, default=-1)
+    listing.add_argument("-n", "--limit", type=int, default=0, help="at most N (0: no limit)")
 
     update = command("update", "bd_write_commands:cmd_update", "change fields of beads")
     update.add_argument("ids", nargs="+")
@@ -140,18 +146,29 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     ready = command("ready", "bd_read_commands:cmd_ready", "open work that can start now")
-    ready.add_argument("-n", "--limit", type=int, default=10)
-    command("blocked", "bd_read_commands:cmd_blocked", "beads that cannot start, and why")
+    ready.add_argument("-n", "--limit", type=int, default=10, help="at most N (0: no limit)")
+    ready.add_argument("-t", "--type", action="append")
+    ready.add_argument("-p", "--priority", action="append")
+    ready.add_argument("-a", "--assignee")
+    ready.add_argument("-u", "--unassigned", action="store_true", help="only unassigned beads")
+    ready.add_argument("-l", "--label", action="append", help="every given label must be on it")
+    ready.add_argument("--label-any", action="append", help="at least one of these labels")
+    ready.add_argument("--sort", choices=SORT_POLICIES, default="priority",
+                       help="priority (default), oldest, or hybrid (recent by priority, then "
+                       "older by age)")  # fmt: skip
+    ready.add_argument("--parent", help="only beads below this one")
+    blocked = command("blocked", "bd_read_commands:cmd_blocked", "beads that cannot start, and why")
+    blocked.add_argument("--parent", help="only beads below this one")
     command("stats", "bd_read_commands:cmd_stats", "counts by state")
     search = command("search", "bd_read_commands:cmd_search", "full-text search")
     search.add_argument("text")
     search.add_argument("--all", action="store_true", help="include closed beads")
-    search.add_argument("-n", "--limit", type=int, default=50)
+    search.add_argument("-n", "--limit", type=int, default=50, help="at most N (0: no limit)")
     query = command(
         "query", "bd_read_commands:cmd_query", "filter with an expression, e.g. 'priority <= 1'"
     )
     query.add_argument("expression")
-    query.add_argument("-n", "--limit", type=int, default=-1)
+    query.add_argument("-n", "--limit", type=int, default=0, help="at most N (0: no limit)")
 
     formula = command("formula", None, "formulas this store can see")
     formula_actions = formula.add_subparsers(

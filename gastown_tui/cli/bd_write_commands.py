@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli import bead_fields
+from gastown_tui.cli.bd_init_checks import refuse_other_prefix
 from gastown_tui.cli.bead_output import export_if_automatic, show_views
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.cli.text_input import read_text
@@ -44,6 +45,10 @@ def cmd_init(ctx: CommandContext) -> None:
         check_name("prefix", prefix, allow_town_prefix=True)
     except InvalidNameError as error:
         raise CommandError(f"{error} (choose one with --prefix)") from error
+    if ctx.readonly:
+        raise CommandError("refused: the store is open read-only (--readonly)")
+    if ctx.args.prefix is not None:
+        refuse_other_prefix(beads_dir, prefix)
     store = BeadsStore.initialize(beads_dir, prefix, report=ctx.warn)
     ctx.use_store(store)
     imported = 0
