@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gastown_tui.cli import bead_fields
-from gastown_tui.cli.bead_output import show_records
+from gastown_tui.cli.bd_init_checks import refuse_other_prefix
+from gastown_tui.cli.bead_output import show_views
 from gastown_tui.cli.command_context import CommandContext, CommandError
 from gastown_tui.cli.engine_refusals import refusals_reported
 from gastown_tui.cli.text_input import read_text
@@ -33,6 +34,10 @@ def cmd_init(ctx: CommandContext) -> None:
         check_name("prefix", prefix, allow_town_prefix=True)
     except InvalidNameError as error:
         raise CommandError(f"{error} (choose one with --prefix)") from error
+    if ctx.readonly:
+        raise CommandError("refused: the store is open read-only (--readonly)")
+    if ctx.args.prefix is not None:
+        refuse_other_prefix(beads_dir, prefix)
     store = BeadsStore.initialize(beads_dir, prefix, report=ctx.warn)
     ctx.use_store(store)
     imported = 0
@@ -70,7 +75,7 @@ def cmd_create(ctx: CommandContext) -> None:
     created = store.get(bead_id)
     assert created is not None
     if ctx.json:
-        ctx.emit_json(show_records(ctx, [created])[0])
+        ctx.emit_json(show_views(ctx, [created])[0])
     else:
         ctx.say(f"created {bead_id}")
 
@@ -103,7 +108,7 @@ def cmd_update(ctx: CommandContext) -> None:
 def _print_changed(ctx: CommandContext, store: BeadsStore, ids: list[str], verb: str) -> None:
     records = [r for r in (store.get(i) for i in ids) if r is not None]
     if ctx.json:
-        ctx.emit_json(show_records(ctx, records))
+        ctx.emit_json(show_views(ctx, records))
     else:
         for bead_id in ids:
             ctx.say(f"{verb} {bead_id}")

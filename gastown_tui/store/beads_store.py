@@ -31,6 +31,10 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+class ReadOnlyStoreError(PermissionError):
+    """A write asked of a store opened read-only (`bd --readonly`)."""
+
+
 class BeadsStore:
     """An open beads store, caught up with its log."""
 
@@ -43,8 +47,10 @@ class BeadsStore:
         report: Reporter = _stderr,
         progress: ProgressCallback | None = None,
         catch_up: bool = True,
+        readonly: bool = False,
     ) -> None:
         self.paths = paths
+        self.readonly = readonly
         self.config: StoreConfig = read_config(paths.config)
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()

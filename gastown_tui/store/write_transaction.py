@@ -19,7 +19,7 @@ from gastown_tui.core.ids import new_bead_id, new_ulid
 from gastown_tui.core.record import Record
 from gastown_tui.core.timestamps import from_micros, to_micros
 from gastown_tui.store import json_codec
-from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.beads_store import BeadsStore, ReadOnlyStoreError
 from gastown_tui.store.file_lock import exclusive_lock
 from gastown_tui.store.log_append import append_to_log
 from gastown_tui.store.projection import Position, RecordCache
@@ -28,6 +28,8 @@ from gastown_tui.store.projection import Position, RecordCache
 @contextmanager
 def write_transaction(store: BeadsStore, actor: str) -> Iterator[WriteTransaction]:
     """Exclusive write access: everything emitted inside is appended as one batch."""
+    if store.readonly:
+        raise ReadOnlyStoreError("refused: the store is open read-only (--readonly)")
     with exclusive_lock(store.paths.lock):
         store.connection.execute("BEGIN IMMEDIATE")
         try:
