@@ -8,13 +8,15 @@ from typing import Any
 
 import orjson
 import pytest
-from engine_town import OVERSEER, new_bead
+from engine_town import OVERSEER, new_bead, start_fixed_session
 
 from gastown_tui.town.comms import mail
 from gastown_tui.town.comms.escalation_reply import reply_to_escalation
 from gastown_tui.town.comms.escalations import escalate
+from gastown_tui.town.comms.nudges import nudge
 from gastown_tui.town.refinery import merge_requests
 from gastown_tui.town.town import Town, TownError
+from gastown_tui.town.work.polecats import add_crew
 from gastown_tui.town.work.unsling import unsling
 
 
@@ -107,3 +109,36 @@ def test_reply_to_escalation_mails_the_agent_in_one_batch_even_without_a_session
     assert (replied["op"], replied["data"]["to"]) == ("reply", asker)
     with pytest.raises(TownError, match="a reply needs some text"):
         reply_to_escalation(town, escalation["id"], "  ", OVERSEER)
+
+
+def test_nudge_types_into_the_session_and_logs_a_nudge_event(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    start_fixed_session(town, "de-ace", "ready")
+    start = _event_count(town)
+    nudged = nudge(town, "demo/ace", "check\x07 your hook", OVERSEER)
+    assert nudged == {"target": "demo/polecats/ace", "session": "de-ace",
+                      "sent": "check your hook"}  # fmt: skip
+    [event] = _events_since(town, start)
+    assert (event["op"], event["bead"]) == ("nudge", "")
+    assert event["data"] == {"target": "demo/polecats/ace", "by": OVERSEER,
+                             "text": "check your hook", "session": "de-ace"}  # fmt: skip
+    with pytest.raises(TownError, match="has no running session"):
+        nudge(town, "demo/polecats/bob", "hello", OVERSEER)
+
+
+def test_add_crew_makes_a_worktree_and_an_agent_bead(
+    engine_town_factory: Callable[..., Town],
+) -> None:
+    town = engine_town_factory()
+    start = _event_count(town)
+    added = add_crew(town, "bob", "demo", OVERSEER)
+    assert added == {"crew": "demo/crew/bob", "worktree": str(town.paths.crew("demo", "bob")),
+                     "branch": "crew/bob"}  # fmt: skip
+    assert (town.paths.crew("demo", "bob") / ".git").exists()
+    [created] = _events_since(town, start)
+    assert created["op"] == "create"
+    assert created["data"]["record"]["issue_type"] == "agent"
+    with pytest.raises(TownError, match="already has an agent named 'bob'"):
+        add_crew(town, "bob", "demo", OVERSEER)
