@@ -6,9 +6,8 @@ from typing import Any
 
 from gastown_tui.cli.command_context import CommandContext
 from gastown_tui.core.record import Record
-from gastown_tui.store.bead_queries import all_records
+from gastown_tui.store import issues_export
 from gastown_tui.store.bead_view import present
-from gastown_tui.store.issues_export import encode_lines, write_atomically
 from gastown_tui.store.linked_issues import with_links
 
 
@@ -24,12 +23,9 @@ def show_views(ctx: CommandContext, records: list[Record]) -> list[dict[str, Any
 
 
 def export_payload(ctx: CommandContext, *, include_wisps: bool) -> tuple[bytes, int]:
-    records = all_records(ctx.store.connection, include_wisps=include_wisps)
-    return encode_lines(present(records, ctx.store.connection)), len(records)
+    return issues_export.export_payload(ctx.store, include_wisps=include_wisps)
 
 
 def export_if_automatic(ctx: CommandContext) -> None:
     """With `export.auto = true`, keep `.beads/issues.jsonl` current after every change."""
-    if ctx.store.config.export_auto:
-        payload, _ = export_payload(ctx, include_wisps=False)
-        write_atomically(ctx.store.paths.issues_export, payload)
+    issues_export.export_if_automatic(ctx.store)
