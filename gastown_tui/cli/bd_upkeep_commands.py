@@ -86,6 +86,8 @@ def cmd_doctor(ctx: CommandContext) -> None:
     from gastown_tui.store import store_doctor
 
     args = ctx.args
+    if (args.fix or args.clean) and ctx.readonly:
+        raise CommandError("refused: the store is open read-only (--readonly)")
     if args.check == "pollution":
         found = store_doctor.polluted(ctx.store)
         deleted = 0
