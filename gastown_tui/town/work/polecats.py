@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, crew_address, parse_address
@@ -112,7 +112,32 @@ def polecat_rows(town: Town, rig_name: str | None = None, panes: list[PaneState]
     return rows
 
 
-def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
+class Nuked(TypedDict):
+    """What `nuke` did: what it stopped (`did`) and the beads it put back as open work."""
+
+    polecat: str
+    did: list[str]
+    released: list[str]
+
+
+class Cycled(TypedDict):
+    """What `cycle` did: whether a session ended, and the bead and session started next."""
+
+    polecat: str
+    ended: bool
+    started: str | None
+    session: str | None
+
+
+class CrewAdded(TypedDict):
+    """A new crew member's address, worktree and branch."""
+
+    crew: str
+    worktree: str
+    branch: str
+
+
+def nuke(town: Town, text: str, actor: str) -> Nuked:
     """End the session and worktree; hooked work goes back to `open`. The identity stays."""
     rig, name = parse_worker(town, text)
     released = []
@@ -126,10 +151,10 @@ def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
                 for record in queue:
                     release(tx, record, address, "polecat nuked")
                     released.append(record["id"])
-    return {"polecat": address, "did": did, "released": released}
+    return Nuked(polecat=address, did=did, released=released)
 
 
-def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
+def cycle(town: Town, text: str, actor: str) -> Cycled:
     """End the polecat's session, then start its next hooked bead (used by `gt done`)."""
     rig, name = parse_worker(town, text)
     with rig_lock(town, rig.name):
@@ -138,12 +163,12 @@ def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
         # instead of leaving a zombie; after `gt done` its bead has left the hook already.
         ended = bool(stop_polecat(town, rig, name, "cycled", actor, keep_worktree=True))
         started = start_next_locked(town, rig, name, actor)
-    return {"polecat": f"{rig.name}/polecats/{name}", "ended": ended,
-            "started": started.bead if started else None,
-            "session": started.session if started else None}  # fmt: skip
+    return Cycled(polecat=f"{rig.name}/polecats/{name}", ended=ended,
+                  started=started.bead if started else None,
+                  session=started.session if started else None)  # fmt: skip
 
 
-def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]:
+def add_crew(town: Town, name: str, rig_name: str, actor: str) -> CrewAdded:
     """A human's own worktree on `crew/<name>`, kept across `gt done`."""
     rig = town.rig(rig_name)
     try:
@@ -164,4 +189,4 @@ def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]
             raise TownError(f"cannot make the crew worktree: {error}") from error
         with write_transaction(town.store, actor) as tx:
             create_agent(tx, rig, name, "crew", "human")
-    return {"crew": crew_address(rig.name, name), "worktree": str(worktree), "branch": branch}
+    return CrewAdded(crew=crew_address(rig.name, name), worktree=str(worktree), branch=branch)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
@@ -23,7 +23,17 @@ def release(tx: WriteTransaction, record: rec.Record, holder: str, reason: str) 
     }, ts)  # fmt: skip
 
 
-def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
+class Unslung(TypedDict):
+    """What `unsling` did: the bead taken off `agent`'s hook, the sessions it stopped, and the
+    bead that agent started next (if any)."""
+
+    bead: str
+    agent: str
+    stopped: list[str]
+    next: str | None
+
+
+def unsling(town: Town, bead_id: str, actor: str) -> Unslung:
     record = town.store.get(bead_id)
     if record is None:
         raise TownError(f"no bead {bead_id!r}")
@@ -44,5 +54,6 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
     started = None
     if running and address.role == "polecat" and address.rig and address.name:
         started = start_next(town, town.rig(address.rig), address.name, actor)
-    return {"bead": bead_id, "agent": holder, "stopped": stopped,
-            "next": started.bead if started else None}  # fmt: skip
+    return Unslung(
+        bead=bead_id, agent=holder, stopped=stopped, next=started.bead if started else None
+    )
