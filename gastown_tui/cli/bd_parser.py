@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gastown_tui.cli.bd_upkeep_parser import add_upkeep_commands
 from gastown_tui.cli.bd_version import version_line
 from gastown_tui.cli.bead_fields import priority, word
 from gastown_tui.store.bead_filters import SORT_POLICIES
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--rig")
     create.add_argument("-a", "--assignee")
     create.add_argument("--id", help="use this id instead of a generated one")
+    create.add_argument("--external-ref", help="the issue elsewhere (gh-9, a URL…)")
 
     show = command("show", "bd_read_commands:cmd_show", "show beads in full")
     show.add_argument("ids", nargs="+")
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--set-labels", help="replace all labels (comma-separated)")
     update.add_argument("--set-metadata", action="append", metavar="KEY=VALUE")
     update.add_argument("--unset-metadata", action="append", metavar="KEY")
+    update.add_argument("--external-ref", help="the issue elsewhere ('' removes it)")
     update.add_argument(
         "--claim",
         action="store_true",
@@ -131,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reopen = command("reopen", "bd_write_commands:cmd_reopen", "reopen closed beads")
     reopen.add_argument("ids", nargs="+")
+    reopen.add_argument("-r", "--reason", help="why (recorded as a comment)")
 
     delete = command(
         "delete", "bd_write_commands:cmd_delete", "delete beads (kept as hidden tombstones)"
@@ -201,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     command(
         "rebuild", "bd_write_commands:cmd_rebuild", "rebuild the SQLite projection from the log"
     )
+    add_upkeep_commands(command)
     logging = command("log", "bd_log_command:cmd_log", "the raw event stream")
     logging.add_argument("-f", "--follow", action="store_true")
     logging.add_argument("-n", "--limit", type=int, default=0, help="only the last N events")

@@ -38,7 +38,8 @@ def cmd_init(ctx: CommandContext) -> None:
         raise CommandError("refused: the store is open read-only (--readonly)")
     if ctx.args.prefix is not None:
         refuse_other_prefix(beads_dir, prefix)
-    store = BeadsStore.initialize(beads_dir, prefix, report=ctx.warn)
+    in_town = (beads_dir.parent / "town.toml").is_file()  # a town keeps its export off (DESIGN §3)
+    store = BeadsStore.initialize(beads_dir, prefix, export_auto=not in_town, report=ctx.warn)
     ctx.use_store(store)
     imported = 0
     existing = store.paths.issues_export
@@ -68,6 +69,7 @@ def cmd_create(ctx: CommandContext) -> None:
         issue_type=args.type, assignee=args.assignee, rig=args.rig,
         labels=tuple(bead_fields.labels(args.labels)), dependencies=tuple(deps),
         bead_id=bead_fields.bead_id(args.id) if args.id is not None else None,
+        external_ref=args.external_ref,
     )  # fmt: skip
     store = ctx.store
     with refusals_reported():
@@ -94,7 +96,7 @@ def _changes(ctx: CommandContext) -> BeadChanges:
         set_labels=None if set_labels is None else tuple(bead_fields.labels([set_labels])),
         add_labels=tuple(bead_fields.labels(args.add_label)),
         remove_labels=tuple(bead_fields.labels(args.remove_label)),
-        claim=bool(args.claim),
+        claim=bool(args.claim), external_ref=args.external_ref,
     )  # fmt: skip
 
 
@@ -147,7 +149,7 @@ def _close_and_continue(ctx: CommandContext) -> None:
 
 def cmd_reopen(ctx: CommandContext) -> None:
     with refusals_reported():
-        bead_closing.reopen_beads(ctx.store, ctx.actor, ctx.args.ids)
+        bead_closing.reopen_beads(ctx.store, ctx.actor, ctx.args.ids, reason=ctx.args.reason)
     _print_changed(ctx, ctx.store, ctx.args.ids, "reopened")
 
 

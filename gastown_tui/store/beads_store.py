@@ -65,16 +65,22 @@ class BeadsStore:
         return cls(find_store(start), **options)
 
     @classmethod
-    def initialize(cls, beads_dir: Path, prefix: str, **options: Any) -> BeadsStore:
-        """Create `beads_dir` with a config and an empty log (keeping any that exist)."""
+    def initialize(
+        cls, beads_dir: Path, prefix: str, *, export_auto: bool = False, **options: Any
+    ) -> BeadsStore:
+        """Create `beads_dir` with a config and an empty log (keeping any that exist).
+        `export_auto` is written into a new config (a plain project's `bd init` turns it on, so
+        tools that read `issues.jsonl` see every change; a town keeps it off)."""
         paths = StorePaths(beads_dir)
         beads_dir.mkdir(parents=True, exist_ok=True)
         if not paths.config.exists():
-            paths.config.write_text(StoreConfig(prefix=prefix).to_toml(), encoding="utf-8")
+            config = StoreConfig(prefix=prefix, export_auto=export_auto)
+            paths.config.write_text(config.to_toml(), encoding="utf-8")
         paths.events.touch(exist_ok=True)
         ignore = beads_dir / ".gitignore"
         if not ignore.exists():
-            ignore.write_text("beads.db\nbeads.db-*\nevents.lock\n", encoding="utf-8")
+            ignore.write_text("beads.db\nbeads.db-*\nevents.lock\nexport.lock\nexport-state\n",
+                              encoding="utf-8")  # fmt: skip
         return cls(paths, **options)
 
     def close(self) -> None:

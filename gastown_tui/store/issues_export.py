@@ -11,6 +11,7 @@ from gastown_tui.core.record import Record
 from gastown_tui.store.bead_queries import all_records
 from gastown_tui.store.bead_view import present
 from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.export_debounce import export_coalesced
 from gastown_tui.store.json_codec import go_encode
 
 
@@ -40,7 +41,9 @@ def export_payload(store: BeadsStore, *, include_wisps: bool) -> tuple[bytes, in
 
 
 def export_if_automatic(store: BeadsStore) -> None:
-    """With `export.auto = true`, keep `.beads/issues.jsonl` current after every change."""
+    """With `export.auto = true`, keep `.beads/issues.jsonl` current after every change
+    (debounced across processes: see export_debounce)."""
     if store.config.export_auto:
-        payload, _ = export_payload(store, include_wisps=False)
-        write_atomically(store.paths.issues_export, payload)
+        export_coalesced(
+            store, lambda: export_payload(store, include_wisps=False)[0], write_atomically
+        )

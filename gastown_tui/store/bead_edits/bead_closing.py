@@ -87,8 +87,11 @@ def _out_of_order(tx: WriteTransaction, record: rec.Record, force: bool) -> bool
     )
 
 
-def reopen_beads(store: BeadsStore, actor: str, ids: Sequence[str]) -> None:
-    """Reopen closed beads, in one batch; a bead that is not closed refuses the whole batch."""
+def reopen_beads(
+    store: BeadsStore, actor: str, ids: Sequence[str], *, reason: str | None = None
+) -> None:
+    """Reopen closed beads, in one batch; a bead that is not closed refuses the whole batch.
+    A `reason` is recorded as a comment on each, in the same batch (as the real CLI does)."""
     with write_transaction(store, actor) as tx:
         for bead_id in ids:
             record = require(tx, bead_id)
@@ -96,6 +99,11 @@ def reopen_beads(store: BeadsStore, actor: str, ids: Sequence[str]) -> None:
                 raise WrongState(f"{bead_id} is not closed (status {rec.status_of(record)})")
             tx.emit(ev.REOPEN, bead_id, {"set": {"status": "open"},
                                          "unset": ["closed_at", "close_reason"]})  # fmt: skip
+            if reason:
+                ts = tx.stamp()
+                comment = {"id": tx.new_event_id(), "issue_id": bead_id, "author": actor,
+                           "text": reason, "created_at": ts}  # fmt: skip
+                tx.emit(ev.COMMENT_ADD, bead_id, {"comment": comment}, ts)
     export_if_automatic(store)
 
 

@@ -34,6 +34,7 @@ class NewBead:
     labels: tuple[str, ...] = ()
     dependencies: tuple[tuple[str, str], ...] = ()
     bead_id: str | None = None
+    external_ref: str | None = None  # a link to the issue elsewhere (`gh-9`, a URL…), as bd's
 
 
 def create_bead(store: BeadsStore, actor: str, new: NewBead) -> str:
@@ -67,6 +68,8 @@ def _record(new: NewBead, bead_id: str, actor: str, ts: str) -> dict[str, Any]:
     if new.assignee:
         record["assignee"] = new.assignee
     record.update({"created_at": ts, "created_by": actor, "updated_at": ts})
+    if new.external_ref:
+        record["external_ref"] = new.external_ref
     if new.rig:
         record["metadata"] = {"rig": new.rig}
     if new.labels:

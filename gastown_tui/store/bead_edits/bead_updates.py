@@ -37,6 +37,7 @@ class BeadChanges:
     add_labels: tuple[str, ...] = ()
     remove_labels: tuple[str, ...] = ()
     claim: bool = False
+    external_ref: str | None = None  # "" removes it
 
 
 def update_beads(store: BeadsStore, actor: str, ids: Sequence[str], changes: BeadChanges) -> None:
@@ -76,6 +77,11 @@ def _field_changes(changes: BeadChanges, record: rec.Record, ts: str) -> dict[st
             assignments[key] = value
     if changes.issue_type is not None:
         assignments["issue_type"] = changes.issue_type
+    if changes.external_ref is not None:
+        if changes.external_ref:
+            assignments["external_ref"] = changes.external_ref
+        else:
+            removals.append("external_ref")
     if changes.assignee is not None:
         if changes.assignee:
             assignments["assignee"] = changes.assignee
