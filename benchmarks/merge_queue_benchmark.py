@@ -42,6 +42,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core.addresses import crew_address, polecat_address
 from gastown_tui.core.rig_settings import Gate, rig_toml_text
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.refinery.merger import Refinery
 from gastown_tui.town.refinery.queue_runner import run_refinery
@@ -125,7 +126,7 @@ def build_town(
         crew_address(RIG, "ghost") if n == scenario.bad else polecat_address(RIG, f"p{n:02d}")
         for n in range(1, scenario.mrs + 1)
     ]
-    with town.store.transaction(ACTOR) as tx:
+    with write_transaction(town.store, ACTOR) as tx:
         beads = []
         for n, worker in enumerate(workers, start=1):
             bead = tx.new_id(f"bench change {n}", prefix=RIG)
@@ -153,7 +154,7 @@ def build_town(
     git(repository, "worktree", "remove", "--force", str(scratch))
     requests = []
     refinery = f"{RIG}/refinery"
-    with town.store.transaction(ACTOR) as tx:  # what `gt done` files, one MR per bead
+    with write_transaction(town.store, ACTOR) as tx:  # what `gt done` files, one MR per bead
         for n, (bead, worker, branch, commit) in enumerate(
             zip(beads, workers, branches, commits, strict=True), start=1
         ):

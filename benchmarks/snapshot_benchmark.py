@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.rig_settings import RigSettings
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import create_agent
 from gastown_tui.town.read_model.snapshot import town_snapshot
 from gastown_tui.town.session_names import polecat_session
@@ -57,7 +58,7 @@ def build(root: Path, polecats: int, beads: int, env: dict[str, str]) -> Town:
             actor="overseer",
         )
     rigs = list(town.rigs().values())
-    with town.store.transaction("overseer") as tx:
+    with write_transaction(town.store, "overseer") as tx:
         items = []
         ts = tx.stamp()
         for number in range(beads):
@@ -82,7 +83,7 @@ def build(root: Path, polecats: int, beads: int, env: dict[str, str]) -> Town:
                 )
             )
         tx.emit_many(items)
-    with town.store.transaction("overseer") as tx:
+    with write_transaction(town.store, "overseer") as tx:
         for number in range(polecats):
             rig: RigSettings = rigs[number % len(rigs)]
             name = f"cat{number:02d}"

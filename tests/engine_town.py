@@ -14,6 +14,7 @@ from town_fixtures import make_source_repo, town_env
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.clock import FixedClock
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.setup.install import install_town
 from gastown_tui.town.setup.rigs import add_rig
 from gastown_tui.town.town import Town
@@ -83,7 +84,7 @@ def start_fixed_session(town: Town, session: str, text: str) -> None:
 
 def new_bead(town: Town, title: str, rig: str, **extra: Any) -> str:
     """An open task in `rig` (keys in `extra` override the record's), written in-process."""
-    with town.store.transaction("overseer") as tx:
+    with write_transaction(town.store, "overseer") as tx:
         bead_id = tx.new_id(title, prefix=town.rig(rig).prefix)
         ts = tx.stamp()
         record = {"id": bead_id, "title": title, "status": "open", "priority": 2,

@@ -18,6 +18,7 @@ from typing import Any
 from ui_town import StagedTown
 
 from gastown_tui.core import events as ev
+from gastown_tui.store.write_transaction import write_transaction
 
 LANDABLE = "hq-cv3"
 MODELS = {"nux": ("claude", "claude-sonnet-4"), "furiosa": ("claude", "claude-sonnet-4"),
@@ -44,7 +45,7 @@ def stage_records(staged: StagedTown) -> StagedTown:
     town = staged.town
     if town.store.get(LANDABLE) is not None:
         return staged
-    with town.store.transaction("overseer") as tx:
+    with write_transaction(town.store, "overseer") as tx:
         for bead, rig, labels, name, hooked, merged, reworked in HISTORY:
             agent = f"{rig}/polecats/{name}"
             prefix = rig[:2]

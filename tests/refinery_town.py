@@ -20,6 +20,7 @@ from town_fixtures import TownRunner, create_bead, make_source_repo
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.rig_settings import Gate, parse_rig_settings, rig_toml_text
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town
 from gastown_tui.town.town_paths import TownPaths
 
@@ -54,7 +55,7 @@ def file_merge_request(town: Town, rig: str, bead: str, branch: str, *, attempt:
     """What `gt done` files, without a polecat: an MR for `branch`, its bead handed over."""
     prefix = town.rig(rig).prefix
     worker = worker or f"{rig}/polecats/nux"
-    with town.store.transaction(worker) as tx:
+    with write_transaction(town.store, worker) as tx:
         mr = tx.new_id(f"mr|{bead}|{attempt}", infix="mr", prefix=prefix)
         ts = tx.stamp()
         metadata: dict[str, Any] = {

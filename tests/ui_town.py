@@ -25,6 +25,7 @@ from gastown_tui.core.formula_cook import cook
 from gastown_tui.runtime.tmux_server import wait_until
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import create_agent
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.session_names import polecat_session
@@ -104,7 +105,7 @@ def stage_town(tmp_path: Path, env: dict[str, str], *, hostile: bool = False) ->
         {"issue": ids["work"], "target": "main"},
         resolve=library.load,
     )
-    with town.store.transaction(OVERSEER) as tx:
+    with write_transaction(town.store, OVERSEER) as tx:
         polecats = {}
         for rig, name in (
             (gastown, "nux"),

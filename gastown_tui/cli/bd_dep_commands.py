@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 from gastown_tui.cli import bead_fields
-from gastown_tui.cli.bd_write_commands import require
-from gastown_tui.cli.bead_output import export_if_automatic
 from gastown_tui.cli.command_context import CommandContext, CommandError
-from gastown_tui.core import events as ev
+from gastown_tui.cli.engine_refusals import refusals_reported
 from gastown_tui.core import record as rec
-from gastown_tui.core.dependency_rules import is_blocking, is_parent_edge
 from gastown_tui.core.display_text import visible
-from gastown_tui.store.bead_queries import cycle_if_added, dependency_tree, find_cycles
+from gastown_tui.store.bead_edits.dependencies import add_dependency, remove_dependency
+from gastown_tui.store.bead_queries import dependency_tree, find_cycles
 
 
 def cmd_dep_add(ctx: CommandContext) -> None:
     args = ctx.args
     dep_type = bead_fields.word("dependency type", args.type)
-    if args.issue == args.depends_on:
-        raise CommandError(f"{args.issue} cannot depend on itself")
-    with ctx.store.transaction(ctx.actor) as tx:
-        require(tx, args.issue)
-        require(tx, args.depends_on)
-        if is_blocking(dep_type) or is_parent_edge(dep_type):
-            cycle = cycle_if_added(tx.connection, args.issue, args.depends_on)
-            if cycle:
-                raise CommandError(
-                    f"refused: {args.issue} → {args.depends_on} would make a cycle: "
-                    + " → ".join(cycle)
-                )
-        ts = tx.stamp()
-        dependency = {"issue_id": args.issue, "depends_on_id": args.depends_on, "type": dep_type,
-                      "created_at": ts, "created_by": ctx.actor}  # fmt: skip
-        tx.emit(ev.DEP_ADD, args.issue, {"dependency": dependency}, ts)
-    export_if_automatic(ctx)
+    with refusals_reported():
+        dependency = add_dependency(ctx.store, ctx.actor, args.issue, args.depends_on, dep_type)
     if ctx.json:
         ctx.emit_json(dependency)
     else:
@@ -41,19 +24,10 @@ def cmd_dep_add(ctx: CommandContext) -> None:
 
 def cmd_dep_remove(ctx: CommandContext) -> None:
     args = ctx.args
-    with ctx.store.transaction(ctx.actor) as tx:
-        record = require(tx, args.issue)
-        edges = [
-            d for d in rec.dependencies_of(record) if d.get("depends_on_id") == args.depends_on
-        ]
-        if not edges:
-            raise CommandError(f"{args.issue} has no dependency on {args.depends_on}")
-        tx.emit(ev.DEP_REMOVE, args.issue, {"depends_on_id": args.depends_on})
-    export_if_automatic(ctx)
-    removed = edges[0]
+    with refusals_reported():
+        removed = remove_dependency(ctx.store, ctx.actor, args.issue, args.depends_on)
     if ctx.json:
-        ctx.emit_json({"issue_id": args.issue, "depends_on_id": args.depends_on,
-                       "type": removed.get("type", "blocks"), "removed": True})  # fmt: skip
+        ctx.emit_json(removed)
     else:
         ctx.say(f"removed {args.issue} → {args.depends_on}")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli.command_context import CommandContext, CommandError
-from gastown_tui.core import events as ev
+from gastown_tui.cli.engine_refusals import refusals_reported
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.formula_cook import cook
 from gastown_tui.core.formula_model import (
@@ -17,6 +17,7 @@ from gastown_tui.core.formula_model import (
     Protomolecule,
     VarDef,
 )
+from gastown_tui.store.bead_edits.molecule_actions import store_template
 from gastown_tui.store.formula_library import FormulaLibrary, library_for
 
 
@@ -149,21 +150,6 @@ def cmd_cook(ctx: CommandContext) -> None:
 
 
 def _persist(ctx: CommandContext, proto: Protomolecule, view: dict[str, Any]) -> str:
-    """Store the protomolecule as a template bead (`issue_type: molecule`, `is_template`),
-    with the id real beads gives protos: the formula's name."""
-    bead_id = proto.name
-    with ctx.store.transaction(ctx.actor) as tx:
-        ts = tx.stamp()
-        existing = tx.get(bead_id)
-        if existing is not None and existing.get("is_template") is not True:
-            raise CommandError(f"{bead_id!r} is already a bead that is not a template")
-        record = {"id": bead_id, "title": f"{proto.name} (protomolecule)",
-                  "description": proto.description, "status": "open", "priority": 2,
-                  "issue_type": "molecule",
-                  "created_at": existing.get("created_at", ts) if existing else ts,
-                  "created_by": ctx.actor, "updated_at": ts, "labels": ["template"],
-                  "metadata": {"formula": proto.name, "source": proto.source,
-                               "protomolecule": view},
-                  "is_template": True}  # fmt: skip
-        tx.emit(ev.IMPORT if existing else ev.CREATE, bead_id, {"record": record}, ts)
-    return bead_id
+    """Store the protomolecule as a template bead named after the formula."""
+    with refusals_reported():
+        return store_template(ctx.store, ctx.actor, proto, view)

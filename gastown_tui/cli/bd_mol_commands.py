@@ -6,17 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from gastown_tui.cli.bd_formula_commands import parse_vars
-from gastown_tui.cli.bd_write_commands import require
 from gastown_tui.cli.command_context import CommandContext, CommandError
-from gastown_tui.core import events as ev
+from gastown_tui.cli.engine_refusals import refusals_reported
 from gastown_tui.core import molecule_rules as mol
 from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.formula_cook import cook
 from gastown_tui.core.formula_model import FormulaError, Protomolecule
+from gastown_tui.store.bead_edits.molecule_actions import (
+    burn_molecule,
+    pour_formula,
+    squash_molecule,
+)
 from gastown_tui.store.bead_queries import molecule_steps, newest_molecule_for
 from gastown_tui.store.formula_library import library_for
-from gastown_tui.store.molecule_pour import pour_molecule
 
 
 def _protomolecule(ctx: CommandContext) -> Protomolecule:
@@ -38,8 +41,7 @@ def _protomolecule(ctx: CommandContext) -> Protomolecule:
 
 def _pour(ctx: CommandContext, *, wisp: bool) -> None:
     proto = _protomolecule(ctx)
-    with ctx.store.transaction(ctx.actor) as tx:
-        poured = pour_molecule(tx, proto, wisp=wisp, assignee=ctx.args.assignee)
+    poured = pour_formula(ctx.store, ctx.actor, proto, wisp=wisp, assignee=ctx.args.assignee)
     steps_out = [{"step": step, "bead": bead, "title": title} for step, bead, title in poured.steps]
     root = poured.root
     result = {"molecule": root, "formula": proto.name, "wisp": wisp, "steps": steps_out}
@@ -100,41 +102,19 @@ def cmd_current(ctx: CommandContext) -> None:
 
 def _remove(ctx: CommandContext, *, digest: bool) -> None:
     root = _root_of(ctx, ctx.args.id)
-    removed: list[str] = []
-    digest_id = None
-    with ctx.store.transaction(ctx.actor) as tx:
-        root_record = require(tx, root)
-        steps = [r for r in (tx.get(i) for i in molecule_steps(tx.connection, root)) if r]
-        steps.sort(key=mol.step_index)
-        if digest:
-            digest_id = tx.new_id(f"digest|{root}")
-            ts = tx.stamp()
-            lines = [f"- {mol.step_name(s)}: {s.get('title', '')} — {rec.status_of(s)}"
-                     + (f" ({s['close_reason']})" if s.get("close_reason") else "")
-                     for s in steps]  # fmt: skip
-            tx.emit(ev.CREATE, digest_id, {"record": {
-                "id": digest_id, "title": f"Digest: {root_record.get('title', root)}",
-                "description": "\n".join(lines), "status": rec.CLOSED, "priority": 4,
-                "issue_type": "task", "created_at": ts, "created_by": ctx.actor,
-                "updated_at": ts, "closed_at": ts, "close_reason": "squashed",
-                "metadata": {"squashed_from": root,
-                             "formula": rec.metadata_of(root_record).get("formula")},
-            }}, ts)  # fmt: skip
-        for record in [*steps, root_record]:
-            ts = tx.stamp()
-            tx.emit(ev.DELETE, record["id"], {"set": {
-                "status": rec.TOMBSTONE, "deleted_at": ts, "deleted_by": ctx.actor,
-                "original_type": rec.type_of(record),
-                "delete_reason": "squashed" if digest else "burned",
-            }}, ts)  # fmt: skip
-            removed.append(record["id"])
-    result: dict[str, Any] = {"removed": removed}
+    remove = squash_molecule if digest else burn_molecule
+    with refusals_reported():
+        outcome = remove(ctx.store, ctx.actor, root)
+    result: dict[str, Any] = {"removed": list(outcome.removed)}
     if digest:
-        result = {"digest": digest_id, **result}
+        result = {"digest": outcome.digest, **result}
     if ctx.json:
         ctx.emit_json(result)
     else:
-        ctx.say(f"removed {len(removed)} beads" + (f"; digest {digest_id}" if digest else ""))
+        ctx.say(
+            f"removed {len(outcome.removed)} beads"
+            + (f"; digest {outcome.digest}" if digest else "")
+        )
 
 
 def cmd_squash(ctx: CommandContext) -> None:

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from gastown_tui.cli.bd_upkeep_parser import add_upkeep_commands
+from gastown_tui.cli.bd_version import version_line
 from gastown_tui.cli.bead_fields import priority, word
+from gastown_tui.store.bead_filters import SORT_POLICIES
 
 # Handlers are named, not imported: `bd` loads only the module of the command it runs.
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)")
-    return common
+def _global_flags(*, top_level: bool) -> argparse.ArgumentParser:
+    """The flags every command takes, before or after its name (`bd --json show X`, `bd show X
+    --json`). Below the top level their default is SUPPRESS: a subcommand that was not given
+    the flag must not overwrite what the top level parsed."""
+    flags = argparse.ArgumentParser(add_help=False)
+    unset: dict[str, Any] = {} if top_level else {"default": argparse.SUPPRESS}
+    flags.add_argument("--json", action="store_true", help="machine-readable output", **unset)
+    flags.add_argument("--actor", help="who is acting (default: $BD_ACTOR, else overseer)",
+                       **unset)  # fmt: skip
+    flags.add_argument("--readonly", action="store_true", help="refuse every write", **unset)
+    flags.add_argument("--db", metavar="PATH", help="the store's beads.db (or set BEADS_DB)",
+                       **unset)  # fmt: skip
+    # The real CLI's switches for its daemon and JSONL sync, which we do not have: accepted
+    # so that clients which always pass them work, and they change nothing.
+    for name in ("--no-daemon", "--no-auto-flush", "--no-auto-import", "--no-db",
+                 "--sandbox", "--allow-stale"):  # fmt: skip
+        flags.add_argument(name, action="store_true", help=argparse.SUPPRESS, **unset)
+    return flags
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    common = _global_flags(top_level=False)
     parser = argparse.ArgumentParser(
-        prog="bd", parents=[common],
+        prog="bd", parents=[_global_flags(top_level=True)],
         description="beads: git-backed work tracking (an append-only log with a SQLite view)",
     )  # fmt: skip
-    parser.add_argument("--version", action="version", version="bd (gastown_tui) 0.1.0")
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -33,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    command("version", "bd_version:cmd_version", "the beads interface version and ours")
     init = command("init", "bd_write_commands:cmd_init", "create a beads store in ./.beads")
     init.add_argument("--prefix", help="id prefix (default: the directory's name)")
 
@@ -52,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--rig")
     create.add_argument("-a", "--assignee")
     create.add_argument("--id", help="use this id instead of a generated one")
+    create.add_argument("--external-ref", help="the issue elsewhere (gh-9, a URL…)")
 
     show = command("show", "bd_read_commands:cmd_show", "show beads in full")
     show.add_argument("ids", nargs="+")
@@ -62,11 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("-s", "--status", action="append")
     listing.add_argument("-t", "--type", action="append")
     listing.add_argument("-a", "--assignee")
+    listing.add_argument("--no-assignee", action="store_true", help="only unassigned beads")
     listing.add_argument("-l", "--label", action="append", help="every given label must be on it")
+    listing.add_argument("--label-any", action="append", help="at least one of these labels")
+    listing.add_argument("--exclude-label", action="append", help="none of these labels")
+    listing.add_argument("--title", help="title contains this text (any case)")
+    listing.add_argument("--id", dest="ids", action="append", help="only these ids (a,b,…)")
     listing.add_argument("-p", "--priority", action="append")
     listing.add_argument("--rig")
     listing.add_argument("--all", action="store_true", help="include closed beads")
-    listing.add_argument("-n", "--limit", type=int, default=-1)
+    listing.add_argument("-n", "--limit", type=int, default=0, help="at most N (0: no limit)")
 
     update = command("update", "bd_write_commands:cmd_update", "change fields of beads")
     update.add_argument("ids", nargs="+")
@@ -85,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--set-labels", help="replace all labels (comma-separated)")
     update.add_argument("--set-metadata", action="append", metavar="KEY=VALUE")
     update.add_argument("--unset-metadata", action="append", metavar="KEY")
+    update.add_argument("--external-ref", help="the issue elsewhere ('' removes it)")
     update.add_argument(
         "--claim",
         action="store_true",
@@ -109,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reopen = command("reopen", "bd_write_commands:cmd_reopen", "reopen closed beads")
     reopen.add_argument("ids", nargs="+")
+    reopen.add_argument("-r", "--reason", help="why (recorded as a comment)")
 
     delete = command(
         "delete", "bd_write_commands:cmd_delete", "delete beads (kept as hidden tombstones)"
@@ -124,18 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     ready = command("ready", "bd_read_commands:cmd_ready", "open work that can start now")
-    ready.add_argument("-n", "--limit", type=int, default=10)
-    command("blocked", "bd_read_commands:cmd_blocked", "beads that cannot start, and why")
+    ready.add_argument("-n", "--limit", type=int, default=10, help="at most N (0: no limit)")
+    ready.add_argument("-t", "--type", action="append")
+    ready.add_argument("-p", "--priority", action="append")
+    ready.add_argument("-a", "--assignee")
+    ready.add_argument("-u", "--unassigned", action="store_true", help="only unassigned beads")
+    ready.add_argument("-l", "--label", action="append", help="every given label must be on it")
+    ready.add_argument("--label-any", action="append", help="at least one of these labels")
+    ready.add_argument("--sort", choices=SORT_POLICIES, default="priority",
+                       help="priority (default), oldest, or hybrid (recent by priority, then "
+                       "older by age)")  # fmt: skip
+    ready.add_argument("--parent", help="only beads below this one")
+    blocked = command("blocked", "bd_read_commands:cmd_blocked", "beads that cannot start, and why")
+    blocked.add_argument("--parent", help="only beads below this one")
     command("stats", "bd_read_commands:cmd_stats", "counts by state")
     search = command("search", "bd_read_commands:cmd_search", "full-text search")
     search.add_argument("text")
     search.add_argument("--all", action="store_true", help="include closed beads")
-    search.add_argument("-n", "--limit", type=int, default=50)
+    search.add_argument("-n", "--limit", type=int, default=50, help="at most N (0: no limit)")
     query = command(
         "query", "bd_read_commands:cmd_query", "filter with an expression, e.g. 'priority <= 1'"
     )
     query.add_argument("expression")
-    query.add_argument("-n", "--limit", type=int, default=-1)
+    query.add_argument("-n", "--limit", type=int, default=0, help="at most N (0: no limit)")
 
     formula = command("formula", None, "formulas this store can see")
     formula_actions = formula.add_subparsers(
@@ -168,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     command(
         "rebuild", "bd_write_commands:cmd_rebuild", "rebuild the SQLite projection from the log"
     )
+    add_upkeep_commands(command)
     logging = command("log", "bd_log_command:cmd_log", "the raw event stream")
     logging.add_argument("-f", "--follow", action="store_true")
     logging.add_argument("-n", "--limit", type=int, default=0, help="only the last N events")
@@ -238,15 +276,20 @@ def _comment_commands(comment: argparse.ArgumentParser, common: argparse.Argumen
     listing.set_defaults(handler="bd_read_commands:cmd_comment_list")
 
 
+_VALUED_GLOBALS = ("--actor", "--db")
+
+
 def expand_aliases(argv: list[str]) -> list[str]:
-    """Spellings agents already know: `bd comments ID` means `bd comments list ID`."""
+    """Spellings agents already know: `bd comment ID TEXT` adds a comment (as in the real CLI)
+    and `bd comments ID` lists them; `bd comment(s) add|list …` stay as they are."""
     for index, token in enumerate(argv):
-        if token.startswith("-") or (index and argv[index - 1] == "--actor"):
+        if token.startswith("-") or (index and argv[index - 1] in _VALUED_GLOBALS):
             continue
         following = argv[index + 1 : index + 2]
         if token in ("comment", "comments") and following and following[0] not in (
             "add", "list", "-h", "--help",
         ):  # fmt: skip
-            return [*argv[: index + 1], "list", *argv[index + 1 :]]
+            action = "add" if token == "comment" else "list"
+            return [*argv[: index + 1], action, *argv[index + 1 :]]
         return argv
     return argv

@@ -13,8 +13,10 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.display_text import visible
 from gastown_tui.core.timestamps import format_ts
 from gastown_tui.store import readiness
+from gastown_tui.store.bead_filters import RecordFilter, descendants, sort_ready, stored_values
 from gastown_tui.store.bead_queries import ListFilter, all_records, list_beads, stats
 from gastown_tui.store.issues_export import write_atomically
+from gastown_tui.store.linked_issues import comment_views
 
 
 def _now(ctx: CommandContext) -> str:
@@ -32,13 +34,23 @@ def _print_list(ctx: CommandContext, records: list[rec.Record]) -> None:
 
 
 def cmd_show(ctx: CommandContext) -> None:
+    """The found beads, in the order given. Like the real CLI, a missing id is reported on
+    stderr (`Issue X not found`) and the others are still shown; only when none is found does
+    the command fail."""
     store = ctx.store
     records = []
+    missing = []
     for bead_id in ctx.args.ids:
         record = store.get(bead_id)
         if record is None or rec.is_tombstone(record):
-            raise CommandError(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
+            missing.append(f"no bead {bead_id!r}" + (" (deleted)" if record else ""))
+            continue
         records.append(record)
+    if not records:
+        raise CommandError("; ".join(missing))
+    for bead_id, record in zip(ctx.args.ids, map(store.get, ctx.args.ids), strict=True):
+        if record is None or rec.is_tombstone(record):
+            ctx.warn(f"Issue {bead_id} not found" + (" (deleted)" if record else ""))
     views = show_views(ctx, records)
     if ctx.json:
         ctx.emit_json(views)
@@ -50,29 +62,86 @@ def cmd_show(ctx: CommandContext) -> None:
             ctx.say(line)
 
 
+def _no_limit(limit: int) -> int:
+    """The real CLI's `--limit 0`: no limit (negative is refused by nothing, and means the same)."""
+    return limit if limit > 0 else -1
+
+
+def _known(ctx: CommandContext, kind: str, given: list[str]) -> list[str]:
+    """`given` statuses or types, refused (exit 2) when one is neither built in nor stored."""
+    from gastown_tui.core.field_vocabulary import (
+        BUILTIN_STATUSES,
+        BUILTIN_TYPES,
+        UnknownNameError,
+        refuse_unknown,
+    )
+
+    column, builtin = (("status", BUILTIN_STATUSES) if kind == "status"
+                       else ("issue_type", BUILTIN_TYPES))  # fmt: skip
+    try:
+        refuse_unknown(kind, given, [*builtin, *stored_values(ctx.store.connection, column)])
+    except UnknownNameError as error:
+        raise CommandError(str(error), code=2) from error
+    return given
+
+
+def _within(ctx: CommandContext, parent: str | None) -> frozenset[str] | None:
+    if parent is None:
+        return None
+    if ctx.store.get(parent) is None:
+        raise CommandError(f"no bead {parent!r}")
+    return frozenset(descendants(ctx.store.connection, parent))
+
+
 def cmd_list(ctx: CommandContext) -> None:
     args = ctx.args
     wanted = ListFilter(
-        statuses=bead_fields.labels(args.status),
-        types=bead_fields.labels(args.type),
+        statuses=_known(ctx, "status", bead_fields.labels(args.status)),
+        types=_known(ctx, "type", bead_fields.labels(args.type)),
         assignee=args.assignee,
         labels=bead_fields.labels(args.label),
         priorities=[bead_fields.priority(p) for p in bead_fields.labels(args.priority)],
         rig=args.rig,
-        include_closed=args.all,
-        limit=args.limit,
+        include_closed=args.all or bool(args.ids),
+        ids=bead_fields.labels(args.ids),
     )
-    _print_list(ctx, list_beads(ctx.store.connection, wanted))
+    refine = RecordFilter(
+        unassigned=args.no_assignee,
+        labels_any=bead_fields.labels(args.label_any),
+        exclude_labels=bead_fields.labels(args.exclude_label),
+        title=args.title,
+    )
+    limit = _no_limit(args.limit)
+    found = [r for r in list_beads(ctx.store.connection, wanted) if refine.keeps(r)]
+    _print_list(ctx, found if limit < 0 else found[:limit])
 
 
 def cmd_ready(ctx: CommandContext) -> None:
-    limit = ctx.args.limit if ctx.args.limit > 0 else -1  # 0 means no limit, as in Go bd
-    _print_list(ctx, readiness.ready(ctx.store.connection, _now(ctx), limit))
+    args = ctx.args
+    refine = RecordFilter(
+        types=_known(ctx, "type", bead_fields.labels(args.type)),
+        priorities=[bead_fields.priority(p) for p in bead_fields.labels(args.priority)],
+        assignee=args.assignee,
+        unassigned=args.unassigned,
+        labels=bead_fields.labels(args.label),
+        labels_any=bead_fields.labels(args.label_any),
+        within=_within(ctx, args.parent),
+    )
+    now = _now(ctx)
+    limit = _no_limit(args.limit)
+    if args.sort == "priority":  # the store's own order: stop as soon as the limit is reached
+        found = readiness.ready(ctx.store.connection, now, limit, refine.keeps)
+    else:
+        found = sort_ready(readiness.ready(ctx.store.connection, now, -1, refine.keeps),
+                           args.sort, now)[: limit if limit >= 0 else None]  # fmt: skip
+    _print_list(ctx, found)
 
 
 def cmd_blocked(ctx: CommandContext) -> None:
     store = ctx.store
-    found = readiness.blocked(store.connection, _now(ctx))
+    within = _within(ctx, ctx.args.parent)
+    found = [b for b in readiness.blocked(store.connection, _now(ctx))
+             if within is None or b.bead_id in within]  # fmt: skip
     records = {r["id"]: r for r in list_beads(
         store.connection, ListFilter(ids=[b.bead_id for b in found], include_closed=True)
     )}  # fmt: skip
@@ -105,30 +174,39 @@ def cmd_stats(ctx: CommandContext) -> None:
     if ctx.json:
         ctx.emit_json(result)
         return
-    for key, value in result.items():
+    for key, value in result["summary"].items():
         if key != "by_status":
             ctx.say(f"{key.replace('_', ' ')}: {value}")
+    activity = result["recent_activity"]
+    ctx.say(f"last {activity['hours_tracked']} hours: {activity['issues_created']} created, "
+            f"{activity['issues_closed']} closed, {activity['issues_updated']} updated, "
+            f"{activity['issues_reopened']} reopened")  # fmt: skip
 
 
 def cmd_search(ctx: CommandContext) -> None:
     from gastown_tui.store.search_index import search
 
     found = search(ctx.store.connection, ctx.args.text, include_closed=ctx.args.all,
-                   limit=ctx.args.limit)  # fmt: skip
+                   limit=_no_limit(ctx.args.limit))  # fmt: skip
     _print_list(ctx, found)
 
 
 def cmd_query(ctx: CommandContext) -> None:
+    from gastown_tui.core.field_vocabulary import UnknownNameError, check_query
     from gastown_tui.core.query import QueryError, parse_query
 
+    records = all_records(ctx.store.connection)
     try:
         query = parse_query(ctx.args.expression)
-    except QueryError as error:
+        check_query(query, {key for record in records for key in record},
+                    stored_values(ctx.store.connection, "status"),
+                    stored_values(ctx.store.connection, "issue_type"))  # fmt: skip
+    except (QueryError, UnknownNameError) as error:
         raise CommandError(str(error), code=2) from error
-    records = all_records(ctx.store.connection)
     matched = [r for r in records if query.matches(r)]
-    if ctx.args.limit >= 0:
-        matched = matched[: ctx.args.limit]
+    limit = _no_limit(ctx.args.limit)
+    if limit >= 0:
+        matched = matched[:limit]
     _print_list(ctx, matched)
 
 
@@ -152,7 +230,7 @@ def cmd_comment_list(ctx: CommandContext) -> None:
     record = ctx.store.get(ctx.args.id)
     if record is None or rec.is_tombstone(record):
         raise CommandError(f"no bead {ctx.args.id!r}")
-    comments = rec.comments_of(record)
+    comments = comment_views(record)
     if ctx.json:
         ctx.emit_json(comments)
         return

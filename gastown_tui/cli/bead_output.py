@@ -6,37 +6,26 @@ from typing import Any
 
 from gastown_tui.cli.command_context import CommandContext
 from gastown_tui.core.record import Record
-from gastown_tui.store.bead_queries import all_records
+from gastown_tui.store import issues_export
 from gastown_tui.store.bead_view import present
-from gastown_tui.store.issues_export import encode_lines, write_atomically
+from gastown_tui.store.linked_issues import with_links
 
 
 def show_records(ctx: CommandContext, records: list[Record]) -> list[dict[str, Any]]:
+    """What lists print for each record: its stored edges as they are, plus the counts."""
     return present(records, ctx.store.connection)
 
 
 def show_views(ctx: CommandContext, records: list[Record]) -> list[dict[str, Any]]:
-    """What `bd show --json` prints for each record: the view plus the beads that depend on it."""
-    views = show_records(ctx, records)
-    for view in views:
-        view["dependents"] = [
-            {"id": issue_id, "type": dep_type}
-            for issue_id, dep_type in ctx.store.connection.execute(
-                "SELECT d.issue_id, d.type FROM deps d JOIN beads b ON b.id = d.issue_id "
-                "WHERE d.depends_on_id = ? AND b.tombstone = 0 ORDER BY d.issue_id",
-                (view["id"],),
-            )
-        ]
-    return views
+    """What `bd show --json` (and create, update, close) print for each record, as the real CLI
+    does: `dependencies` and `dependents` are the linked issues with their `dependency_type`."""
+    return with_links(records, ctx.store.connection)
 
 
 def export_payload(ctx: CommandContext, *, include_wisps: bool) -> tuple[bytes, int]:
-    records = all_records(ctx.store.connection, include_wisps=include_wisps)
-    return encode_lines(present(records, ctx.store.connection)), len(records)
+    return issues_export.export_payload(ctx.store, include_wisps=include_wisps)
 
 
 def export_if_automatic(ctx: CommandContext) -> None:
     """With `export.auto = true`, keep `.beads/issues.jsonl` current after every change."""
-    if ctx.store.config.export_auto:
-        payload, _ = export_payload(ctx, include_wisps=False)
-        write_atomically(ctx.store.paths.issues_export, payload)
+    issues_export.export_if_automatic(ctx.store)

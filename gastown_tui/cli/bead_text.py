@@ -31,11 +31,13 @@ def details(view: dict[str, Any]) -> list[str]:
     metadata = rec.metadata_of(view)
     for key, value in metadata.items():
         lines.append(f"  metadata.{visible(str(key))}: {visible(str(value))}")
-    for dep in rec.dependencies_of(view):
-        target = visible(str(dep.get("depends_on_id", "")))
-        lines.append(f"  depends on {target} ({visible(str(dep.get('type', 'blocks')))})")
-    for dependent in view.get("dependents") or []:
-        lines.append(f"  needed by {visible(str(dependent['id']))} ({visible(dependent['type'])})")
+    for dep in rec.dependencies_of(view):  # linked issues (show) or stored edges (lists)
+        target = visible(str(dep.get("id", dep.get("depends_on_id", ""))))
+        kind = visible(str(dep.get("dependency_type", dep.get("type", "blocks"))))
+        lines.append(f"  depends on {target} ({kind})")
+    for dependent in rec.dependency_list(view.get("dependents")):
+        kind = visible(str(dependent["dependency_type"]))
+        lines.append(f"  needed by {visible(str(dependent['id']))} ({kind})")
     for key in ("description", "design", "acceptance_criteria", "notes"):
         value = view.get(key)
         if isinstance(value, str) and value:

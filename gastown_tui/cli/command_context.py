@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from gastown_tui.core.display_text import visible
 from gastown_tui.store import json_codec
 from gastown_tui.store.beads_store import BeadsStore
-from gastown_tui.store.store_paths import StoreNotFoundError
+from gastown_tui.store.store_paths import StoreNotFoundError, store_at_database
 
 DEFAULT_ACTOR = "overseer"
 
@@ -42,10 +42,20 @@ class CommandContext:
         return explicit or os.environ.get("BD_ACTOR") or DEFAULT_ACTOR
 
     @property
+    def readonly(self) -> bool:
+        return bool(getattr(self.args, "readonly", False))
+
+    @property
     def store(self) -> BeadsStore:
         if self._store is None:
+            database = getattr(self.args, "db", None)
             try:
-                self._store = BeadsStore.open(Path.cwd(), report=self.warn)
+                if database:  # `--db PATH/beads.db`: the store is the directory it lives in
+                    self._store = BeadsStore(store_at_database(Path(database)),
+                                             report=self.warn, readonly=self.readonly)  # fmt: skip
+                else:
+                    self._store = BeadsStore.open(Path.cwd(), report=self.warn,
+                                                  readonly=self.readonly)  # fmt: skip
             except StoreNotFoundError as error:
                 raise CommandError(str(error)) from error
         return self._store

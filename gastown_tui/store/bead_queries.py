@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from gastown_tui.core.dependency_rules import BLOCKING_TYPES, PARENT_TYPES
 from gastown_tui.core.graph_cycles import path_between, strongly_connected
 from gastown_tui.core.record import Record
+from gastown_tui.core.timestamps import format_ts, parse_ts
 from gastown_tui.store import json_codec
 from gastown_tui.store.readiness import blocked, count_ready
 
@@ -78,8 +80,40 @@ def all_records(connection: sqlite3.Connection, *, include_wisps: bool = True) -
     return records
 
 
-def stats(connection: sqlite3.Connection, now: str) -> dict[str, Any]:
-    """Counts in the shape of bd's `stats --json` (`types.Statistics`), plus a few of ours."""
+def stats(connection: sqlite3.Connection, now: str, since: str | None = None) -> dict[str, Any]:
+    """bd's `stats --json`: `summary` (`types.Statistics`, plus a few counts of ours) and
+    `recent_activity` (what the log holds since `since`, by default the last 24 hours; bd
+    counts git commits there too, which a store that does not run git reports as 0)."""
+    return {
+        "summary": _summary(connection, now),
+        "recent_activity": _recent_activity(connection, since or _hours_before(now, 24)),
+    }
+
+
+def _hours_before(now: str, hours: int) -> str:
+    moment = parse_ts(now)
+    return format_ts(moment - timedelta(hours=hours)) if moment else now
+
+
+_ACTIVITY = {"create": "issues_created", "import": "issues_created", "close": "issues_closed",
+             "reopen": "issues_reopened"}  # fmt: skip
+
+
+def _recent_activity(connection: sqlite3.Connection, since: str) -> dict[str, int]:
+    counts = dict.fromkeys(("issues_created", "issues_closed", "issues_updated",
+                            "issues_reopened"), 0)  # fmt: skip
+    total = 0
+    for op, count in connection.execute(
+        "SELECT op, COUNT(*) FROM events WHERE ts >= ? AND bead IS NOT NULL AND bead != '' "
+        "GROUP BY op",
+        (since,),
+    ):
+        counts[_ACTIVITY.get(op, "issues_updated")] += count
+        total += count
+    return {"hours_tracked": 24, "commit_count": 0, **counts, "total_changes": total}
+
+
+def _summary(connection: sqlite3.Connection, now: str) -> dict[str, Any]:
     by_status = dict(
         connection.execute(
             "SELECT status, COUNT(*) FROM beads WHERE tombstone = 0 GROUP BY status"

@@ -30,6 +30,7 @@ from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.issues_import import import_records, read_issues_file
 from gastown_tui.store.projection import ProgressCallback
 from gastown_tui.store.store_paths import BEADS_DIR_NAME, StorePaths
+from gastown_tui.store.write_transaction import write_transaction
 
 MIRROR_ACTOR = "mirror"
 MAX_REPORTS = 100  # the projection's own reports kept for the header
@@ -185,7 +186,7 @@ class BeadsMirror:
         gone = sorted(bead_id for bead_id in before if bead_id not in present)
         torn = any(reason.startswith("torn last line") for _, reason in read.problems)
         if gone and not torn:  # a file caught mid-write is not a mass deletion
-            with self.store.transaction(MIRROR_ACTOR) as tx:
+            with write_transaction(self.store, MIRROR_ACTOR) as tx:
                 for bead_id in gone:
                     ts = tx.stamp()
                     changes = {"status": rec.TOMBSTONE, "deleted_at": ts,

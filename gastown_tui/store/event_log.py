@@ -1,4 +1,4 @@
-"""The Beads log file, `events.jsonl`: appends in one write, reads by byte offset.
+"""The Beads log file, `events.jsonl`, read by byte offset (`log_append` writes it).
 
 Readers only ever see complete lines: a line without its `\\n` may still be being written (or
 its writer died); it is left for later. The lock holder mends a torn tail by appending `\\n`
@@ -7,22 +7,18 @@ first, so a fragment becomes one malformed line and never glues itself to the ne
 A catch-up reads through one `LogReader`, one open file: its size (fstat), the check that the
 last applied line is still in place and the tail all come from the same inode, so a log
 replaced by rename in between (a `git pull`) is never checked in one file and read in another.
-An append is fsynced before it returns: a command reports success only for events on disk.
+An append (`log_append`) is fsynced before it returns: success is reported only for events on disk.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-FAULT_ENV = "GT_FAULT"
-PARTIAL_WRITE_FAULT = "log.partial_write"
 
 
 def line_hash(line: bytes) -> str:
@@ -138,23 +134,3 @@ class EventLog:
             handle.seek(offset)
             data = handle.read(size - offset)
         return data[data.rfind(b"\n") + 1 :]
-
-    def append(self, payload: bytes) -> int:
-        """Append `payload` with one `write()` and fsync it; returns the file size after it.
-
-        `GT_FAULT=log.partial_write` writes half of it and kills this process, so tests can
-        tear the log on purpose.
-        """
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            if os.environ.get(FAULT_ENV) == PARTIAL_WRITE_FAULT and len(payload) > 1:
-                os.write(descriptor, payload[: len(payload) // 2])
-                os.kill(os.getpid(), signal.SIGKILL)
-            view = memoryview(payload)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            os.fsync(descriptor)  # before the caller commits the projection and says "done"
-            return os.fstat(descriptor).st_size
-        finally:
-            os.close(descriptor)

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gastown_tui.core.record import Record
+from gastown_tui.store.bead_queries import all_records
+from gastown_tui.store.bead_view import present
+from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.export_debounce import export_coalesced
 from gastown_tui.store.json_codec import go_encode
 
 
@@ -28,3 +32,18 @@ def write_atomically(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def export_payload(store: BeadsStore, *, include_wisps: bool) -> tuple[bytes, int]:
+    """The bytes of `issues.jsonl` for the store as it is, and how many records they hold."""
+    records = all_records(store.connection, include_wisps=include_wisps)
+    return encode_lines(present(records, store.connection)), len(records)
+
+
+def export_if_automatic(store: BeadsStore) -> None:
+    """With `export.auto = true`, keep `.beads/issues.jsonl` current after every change
+    (debounced across processes: see export_debounce)."""
+    if store.config.export_auto:
+        export_coalesced(
+            store, lambda: export_payload(store, include_wisps=False)[0], write_atomically
+        )

@@ -15,6 +15,7 @@ from gastown_tui.core.record import EXPORT_ONLY_KEYS, Record
 from gastown_tui.store import json_codec
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.gc_pause import paused_garbage_collection
+from gastown_tui.store.write_transaction import write_transaction
 
 IMPORT_BATCH = 10_000  # records per transaction: bounded memory, and a re-run skips what landed
 
@@ -96,7 +97,7 @@ def import_records(store: BeadsStore, actor: str, records: list[Record]) -> int:
 
 
 def _import_batch(store: BeadsStore, actor: str, records: list[Record]) -> int:
-    with store.transaction(actor) as tx:
+    with write_transaction(store, actor) as tx:
         tx.cache.preload(record["id"] for record in records)
         latest: dict[str, Record] = {}
         items = []

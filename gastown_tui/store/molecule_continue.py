@@ -13,7 +13,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import molecule_rules as mol
 from gastown_tui.core import record as rec
 from gastown_tui.store.bead_queries import molecule_steps
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction
 
 
 class NotAStep(ValueError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.formula_model import Protomolecule
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction
 
 
 @dataclass(frozen=True)

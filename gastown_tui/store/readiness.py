@@ -9,7 +9,7 @@ fetch every edge at once.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,13 +66,21 @@ def _ready(connection: sqlite3.Connection, rule: HoldRule, now: str) -> Iterator
             yield blob
 
 
-def ready(connection: sqlite3.Connection, now: str, limit: int = -1) -> list[dict[str, Any]]:
-    """Ready beads in order: priority, then created_at, then id (`limit` < 0: all)."""
+def ready(
+    connection: sqlite3.Connection,
+    now: str,
+    limit: int = -1,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Ready beads in order: priority, then created_at, then id (`limit` < 0: all), only those
+    `keep` accepts when it is given (filtered before the limit counts)."""
     found: list[dict[str, Any]] = []
     for blob in _ready(connection, _rule_fetching_each(connection, now), now):
         if 0 <= limit <= len(found):
             break
-        found.append(json_codec.loads(blob))
+        record = json_codec.loads(blob)
+        if keep is None or keep(record):
+            found.append(record)
     return found
 
 

@@ -44,8 +44,18 @@ class StorePaths:
         return self.root / "formulas"
 
 
+def store_at_database(database: Path) -> StorePaths:
+    """The store whose projection is `database` (the real CLI's `--db`/`BEADS_DB` name the
+    database file; here the store is the directory it lives in)."""
+    root = database.parent if database.suffix == ".db" or database.is_file() else database
+    if not root.is_dir():
+        raise StoreNotFoundError(f"no beads store at {database}: {root} is not a directory")
+    return StorePaths(root)
+
+
 def find_store(start: Path | None = None, environ: dict[str, str] | None = None) -> StorePaths:
-    """The store from `BEADS_DIR`, else the nearest `.beads/` at or above `start`."""
+    """The store from `BEADS_DIR`, else `BEADS_DB`'s directory, else the nearest `.beads/` at
+    or above `start`."""
     env = os.environ if environ is None else environ
     explicit = env.get("BEADS_DIR")
     if explicit:
@@ -53,6 +63,9 @@ def find_store(start: Path | None = None, environ: dict[str, str] | None = None)
         if not root.is_dir():
             raise StoreNotFoundError(f"BEADS_DIR={explicit} is not a directory")
         return StorePaths(root)
+    database = env.get("BEADS_DB")
+    if database:
+        return store_at_database(Path(database))
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / BEADS_DIR_NAME

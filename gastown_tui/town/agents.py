@@ -13,7 +13,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import crew_address, polecat_address
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction
 from gastown_tui.town.town import Town
 
 

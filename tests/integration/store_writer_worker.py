@@ -1,7 +1,7 @@
 """A writer process for the store stress tests (run as a script; pytest does not collect it).
 
 It imports only the store and uses the Python API: every mutation is one
-`store.transaction(actor)`. Two modes:
+`write_transaction(store, actor)`. Two modes:
 
 `mutate BEADS_DIR WORKER COUNT START_FILE SHARED_ID...`
     Prints `ready`, waits for START_FILE to exist (the barrier), then commits COUNT
@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gastown_tui.store.beads_store import BeadsStore, WriteTransaction
+from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.store_paths import StorePaths
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 
 BATCH_ACTOR_PREFIX = "batch-writer/"
 
@@ -85,7 +86,7 @@ def mutate(beads_dir: Path, worker: int, count: int, start_file: Path, shared: l
         time.sleep(0.0005)
     event_ids = []
     for number in range(count):
-        with store.transaction(actor) as tx:
+        with write_transaction(store, actor) as tx:
             event = _one_mutation(tx, rng, shared, actor, number)
         event_ids.append(event["id"])
     store.close()
@@ -100,7 +101,7 @@ def batches(beads_dir: Path, run: int, shared: list[str]) -> None:
         tag = f"r{run:03d}b{batch:05d}"
         size = 5 if batch % 2 else 4
         actor = f"{BATCH_ACTOR_PREFIX}{tag}/{size}"
-        with store.transaction(actor) as tx:
+        with write_transaction(store, actor) as tx:
             bead_id, created = _create(tx, actor, tag)
             events = [created, tx.emit("label_add", bead_id, {"label": f"L-{tag}"})]
             if size == 5:

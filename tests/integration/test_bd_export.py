@@ -49,7 +49,7 @@ def test_export_all_includes_wisps_but_never_tombstones(bd: BdRunner, tmp_path: 
 
 def test_export_auto_keeps_issues_jsonl_current(bd: BdRunner) -> None:
     config = bd.beads_dir / "config.toml"
-    config.write_text(config.read_text().replace("auto = false", "auto = true"))
+    assert "auto = true" in config.read_text()  # on by default outside a town
     target = bd.beads_dir / "issues.jsonl"
     created = bd("create", "first", "--json").json()
     assert _ids(target) == [created["id"]]
@@ -59,6 +59,8 @@ def test_export_auto_keeps_issues_jsonl_current(bd: BdRunner) -> None:
     assert target.read_bytes() == b""
 
 
-def test_export_is_off_unless_asked(bd: BdRunner) -> None:
+def test_export_is_off_when_the_config_says_so(bd: BdRunner) -> None:
+    config = bd.beads_dir / "config.toml"
+    config.write_text(config.read_text().replace("auto = true", "auto = false"))
     bd("create", "quiet")
     assert not (bd.beads_dir / "issues.jsonl").exists()

@@ -174,8 +174,10 @@ def test_hostile_text_through_import(
     source.write_text(json.dumps(record) + "\n", encoding="utf-8")
     summary = bd("import", str(source), "--json").json()
     assert summary["imported"] == 1 and summary["problems"] == []
-    expected = {key: value for key, value in record.items() if key != "id"}
+    expected = {key: value for key, value in record.items() if key not in ("id", "comments")}
     _assert_round_trip(bd, bd_factory, tmp_path, {"t-hostile": expected})
+    # `show --json` types comment ids as the real CLI does (strings); the export keeps them.
+    assert _show(bd, "t-hostile")["comments"] == [{**record["comments"][0], "id": "1"}]
     for args in (("show", "t-hostile"), ("list",), ("ready",), ("search", "pwned")):
         text = _assert_safe_text(bd(*args).stdout_bytes)
         assert "\\x00" in text, args

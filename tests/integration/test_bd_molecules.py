@@ -119,7 +119,7 @@ def test_pour_creates_the_root_and_one_bead_per_step_in_one_batch(bd: BdRunner) 
         assert (record["issue_type"], record["priority"]) == ("task", 2)
         assert (record["status"], record["assignee"]) == ("open", "polecat-1")
         assert record["metadata"] == {"molecule": root, "step": step["id"], "step_index": index}
-        edges = {(dep["type"], dep["depends_on_id"]) for dep in record["dependencies"]}
+        edges = {(dep["dependency_type"], dep["id"]) for dep in record["dependencies"]}
         wanted = {("parent-child", root)} | {("blocks", bead_of[need]) for need in step["needs"]}
         assert edges == wanted, (step["id"], edges)
         assert "{{" not in record["title"] + record["description"]

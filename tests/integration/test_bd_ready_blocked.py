@@ -254,7 +254,7 @@ def test_blocked_lists_direct_and_inherited(graph: Graph) -> None:
 
 
 def test_stats_counts(graph: Graph) -> None:
-    stats = graph.bd("stats", "--json").json()
+    stats = graph.bd("stats", "--json").json()["summary"]
     statuses = [r.get("status", "open") for r in IMPORTED if r.get("status") != "tombstone"]
     # CLI beads: 16 live; one closed, one in_progress, one deferred, the rest open.
     cli_live = len(graph.ids) - 1

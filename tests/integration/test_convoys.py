@@ -14,6 +14,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.convoys.convoy_changes import add_to_convoy, create_convoy, land_convoy
 from gastown_tui.town.convoys.convoys import convoy_status, stranded_convoys
 from gastown_tui.town.refinery.merger import Refinery
@@ -83,7 +84,7 @@ def test_a_convoy_that_cannot_be_fed_is_marked_stranded_until_work_moves(
     engine_town_factory: Callable[..., Town],
 ) -> None:
     town = engine_town_factory()
-    with town.store.transaction(OVERSEER) as tx:  # a town-level bead: no rig to feed it to
+    with write_transaction(town.store, OVERSEER) as tx:  # a town-level bead: no rig to feed it to
         homeless = tx.new_id("homeless", prefix="hq")
         ts = tx.stamp()
         record = {"id": homeless, "title": "Decide the release date", "status": "open",
@@ -94,7 +95,7 @@ def test_a_convoy_that_cannot_be_fed_is_marked_stranded_until_work_moves(
     assert found == [{"convoy": convoy, "action": "stranded", "ready": [homeless]}]
     assert convoy_status(town, convoy).stranded_mark
     assert convoy_patrol(town) == [], "marked once, not every tick"
-    with town.store.transaction(OVERSEER) as tx:
+    with write_transaction(town.store, OVERSEER) as tx:
         tx.emit("update", homeless, {"set": {"status": "hooked", "assignee": "mayor"}})
     assert convoy_patrol(town) == [{"convoy": convoy, "action": "moving again", "ready": []}]
     assert not convoy_status(town, convoy).stranded_mark
@@ -119,7 +120,7 @@ def test_create_add_and_land_refuse_what_is_wrong(engine_town_factory: Callable[
     town = engine_town_factory()
     epic = new_bead(town, "Epic", "demo", issue_type="epic")
     children = [new_bead(town, f"Child {n}", "demo") for n in range(2)]
-    with town.store.transaction(OVERSEER) as tx:
+    with write_transaction(town.store, OVERSEER) as tx:
         for child in children:
             tx.emit(ev.DEP_ADD, child, {"dependency": {
                 "issue_id": child, "depends_on_id": epic, "type": "parent-child"}})  # fmt: skip

@@ -11,6 +11,7 @@ from engine_town import OVERSEER, new_bead
 from gastown_tui.cli import gt_main
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store import json_codec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.convoys.convoy_changes import create_convoy
 from gastown_tui.town.costs.cost_report import NO_CONVOY, cost_report, parse_since
 from gastown_tui.town.town import Town, TownError
@@ -24,7 +25,7 @@ def _usage(town: Town, agent: str, session: str, model: str, tokens: tuple[int, 
     """What usage_recording.record_usage writes: one `usage` event by the agent."""
     data = {"agent": agent, "session": session, "model": model, "input_tokens": tokens[0],
             "output_tokens": tokens[1], "cost_usd": cost, "bead": bead, "rig": rig}  # fmt: skip
-    with town.store.transaction(agent) as tx:
+    with write_transaction(town.store, agent) as tx:
         tx.emit("usage", bead, data)
 
 

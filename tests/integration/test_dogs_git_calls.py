@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from gastown_tui.core import merge_queue as mq
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.supervision.dogs import dogs_patrol
 from gastown_tui.town.supervision.patrol_tick import PatrolTick
 from gastown_tui.town.town import Town
@@ -42,7 +43,7 @@ def git_calls() -> Iterator[list[str]]:
 
 def _merged_mrs(town: Town, count: int) -> list[str]:
     branches = []
-    with town.store.transaction("demo/refinery") as tx:
+    with write_transaction(town.store, "demo/refinery") as tx:
         for n in range(count):
             branch = f"polecat/nux/de-{n:04d}"
             mr_id = tx.new_id(f"mr {n}", infix="mr")

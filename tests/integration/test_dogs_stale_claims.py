@@ -16,6 +16,7 @@ from engine_town import open_town
 
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.refinery import queue_states
 from gastown_tui.town.supervision.dogs import dogs_patrol
 from gastown_tui.town.supervision.patrol_tick import PatrolTick
@@ -34,7 +35,7 @@ sys.addaudithook(_on_open)
 
 
 def _stale_testing_mr(town: Town) -> str:
-    with town.store.transaction("demo/refinery") as tx:
+    with write_transaction(town.store, "demo/refinery") as tx:
         mr_id = tx.new_id("stale", infix="mr")
         ts = tx.stamp()
         tx.emit("create", mr_id, {"record": {

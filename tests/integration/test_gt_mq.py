@@ -115,7 +115,9 @@ def test_mq_status_shows_the_request_as_bd_show_does(rig_town: TownRunner) -> No
     assert shown == town.bd("show", mr, "--json").json()
     (record,) = shown
     assert record["id"] == mr and record["issue_type"] == "merge-request"
-    assert record["dependents"] == [{"id": follow_up, "type": "blocks"}]
+    assert [(d["id"], d["dependency_type"]) for d in record["dependents"]] == [
+        (follow_up, "blocks")
+    ]
     metadata = record["metadata"]
     assert metadata["state"] == "queued" and metadata["source_issue"] == bead
     assert metadata["branch"] == f"polecat/nux/{bead}" and metadata["target"] == "main"

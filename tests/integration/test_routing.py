@@ -16,6 +16,7 @@ from gastown_tui.cli import gt_main
 from gastown_tui.core.cv_figures import cv_record
 from gastown_tui.core.cv_tasks import FAILED, LANDED, Task
 from gastown_tui.store import json_codec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town
 from gastown_tui.town.work.polecats import spawn
 from gastown_tui.town.work.routing import BEST_FIT, EXPLORED, ONLY_ONE, choose, recent_choice
@@ -99,7 +100,7 @@ def _record(town: Town, agent: str, label: str, good: int, bad: int) -> None:
     labelled `label`."""
     for n in range(good + bad):
         bead = new_bead(town, f"{label} work {n}", "demo", status="closed", labels=[label])
-        with town.store.transaction(OVERSEER) as tx:
+        with write_transaction(town.store, OVERSEER) as tx:
             tx.emit("sling", bead, {"agent": agent, "rig": "demo", "runtime": "sim"})
             if n < good:
                 tx.emit("merged", f"{bead}-mr", {"bead": bead, "agent": agent, "mr": f"{bead}-mr"})

@@ -5,7 +5,7 @@ beads: all 2,000 events are in the log, no line is torn, and the projection equa
 rebuild (identical `bd export --all`)."
 
 Real processes, a real log file and a real SQLite projection: each worker is a separate
-Python process (`store_writer_worker.py mutate`) using `BeadsStore.transaction()`, one event
+Python process (`store_writer_worker.py mutate`) using `write_transaction()`, one event
 per transaction. A start file is the barrier that makes them overlap.
 """
 

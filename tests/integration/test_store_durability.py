@@ -26,6 +26,7 @@ from town_fixtures import eventually
 from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import write_transaction
 
 if TYPE_CHECKING:
     from conftest import BdRunner
@@ -37,7 +38,7 @@ def _store(folder: Path, seed: int = 7) -> BeadsStore:
 
 
 def _create(store: BeadsStore, title: str) -> str:
-    with store.transaction("overseer") as tx:
+    with write_transaction(store, "overseer") as tx:
         bead_id = tx.new_id(title)
         ts = tx.stamp()
         tx.emit("create", bead_id, {"record": {"id": bead_id, "title": title, "status": "open",
@@ -80,7 +81,7 @@ def test_a_failed_rollback_never_hides_the_error_that_caused_it(tmp_path: Path) 
     class Broken(Exception):
         pass
 
-    with pytest.raises(Broken) as raised, store.transaction("overseer") as tx:
+    with pytest.raises(Broken) as raised, write_transaction(store, "overseer") as tx:
         tx.emit("update", kept, {"set": {"title": "never written"}})
         # SQLite ends a transaction by itself on a full disk or an interrupt; the ROLLBACK
         # that follows then fails with "no transaction is active".

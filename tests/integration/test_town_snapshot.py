@@ -15,6 +15,7 @@ from engine_town import new_bead
 
 from gastown_tui.core import events as ev
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.read_model.details import bead_detail, molecule_view
 from gastown_tui.town.read_model.snapshot import town_snapshot
@@ -73,12 +74,12 @@ def _busy_town(engine_town_factory: Callable[..., Town]) -> tuple[Town, dict[str
     )
     ids["mr1"] = _merge_request(town, "web", ids["web"], "queued", "2030-01-01T00:00:00Z")
     ids["mr2"] = _merge_request(town, "web", ids["web"], "testing", "2030-01-01T00:01:00Z")
-    with town.store.transaction("demo/polecats/x") as tx:
+    with write_transaction(town.store, "demo/polecats/x") as tx:
         ids["help"] = create_escalation(
             tx, town, "HIGH", "Tests need a database", ids["work"], "restarted twice"
         )
     convoy = new_bead(town, "Auth overhaul", "demo", issue_type="convoy")
-    with town.store.transaction("overseer") as tx:
+    with write_transaction(town.store, "overseer") as tx:
         for member in (ids["work"], ids["web"]):
             tx.emit(
                 ev.DEP_ADD,

@@ -82,7 +82,6 @@ def test_events_after_an_offset_leave_a_line_being_written(tmp_path: Path) -> No
 
 
 def test_the_feed_reads_the_same_events_before_and_after_a_rebuild(bd: BdRunner) -> None:
-    bd("init", "--prefix", "web")
     first = bd("create", "Fix the login", "--json").json()["id"]
     bd("update", first, "--status", "in_progress")
     bd("close", first, "--reason", "done")

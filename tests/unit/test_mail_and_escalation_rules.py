@@ -26,6 +26,7 @@ from gastown_tui.core.escalation_rules import (
 from gastown_tui.core.mail_schema import REQUIRED_FIELDS, MailError, validate_message
 from gastown_tui.core.town_settings import SettingsError, parse_town_settings, town_toml_text
 from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalations import create_escalation, help_fields, log_line
 from gastown_tui.town.comms.mail import inbox_order, thread_order
 from gastown_tui.town.comms.nudges import PaneView, arrived, nudge_target
@@ -153,7 +154,7 @@ def small_town(tmp_path: Path) -> Town:
 
 def test_an_escalation_is_raised_inside_the_callers_transaction(small_town: Town) -> None:
     store = small_town.store
-    with store.transaction("demo/witness") as tx:
+    with write_transaction(store, "demo/witness") as tx:
         tx.emit("create", "hq-work", {"record": {"id": "hq-work", "title": "w", "status": "open",
                                                  "issue_type": "task"}})  # fmt: skip
         escalation = create_escalation(tx, small_town, "low", "polecat \x1b[2Jstuck\nagain",
@@ -185,7 +186,7 @@ def test_a_refused_escalation_takes_the_whole_transaction_with_it(small_town: To
     for severity, issue, text, reason in (("SEVERE", None, "x", "severity"),
                                           ("HIGH", "hq-none", "x", "no bead 'hq-none'"),
                                           ("HIGH", None, "  ", "description")):  # fmt: skip
-        with pytest.raises(TownError, match=reason), store.transaction("mayor") as tx:
+        with pytest.raises(TownError, match=reason), write_transaction(store, "mayor") as tx:
             tx.emit("create", "hq-other", {"record": {"id": "hq-other", "title": "o"}})
             create_escalation(tx, small_town, severity, text, issue)
     assert store.paths.events.read_bytes() == b""

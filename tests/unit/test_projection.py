@@ -14,6 +14,7 @@ from gastown_tui.core.clock import FixedClock
 from gastown_tui.store.bead_queries import all_records
 from gastown_tui.store.beads_store import BeadsStore
 from gastown_tui.store.store_paths import StorePaths
+from gastown_tui.store.write_transaction import rebuild_projection, write_transaction
 
 
 def _store(
@@ -26,7 +27,7 @@ def _store(
 
 
 def _create(store: BeadsStore, title: str, actor: str = "overseer") -> str:
-    with store.transaction(actor) as tx:
+    with write_transaction(store, actor) as tx:
         bead_id = tx.new_id(title)
         ts = tx.stamp()
         tx.emit("create", bead_id, {"record": {"id": bead_id, "title": title, "status": "open",
@@ -35,7 +36,7 @@ def _create(store: BeadsStore, title: str, actor: str = "overseer") -> str:
 
 
 def _retitle(store: BeadsStore, bead_id: str, title: str) -> None:
-    with store.transaction("overseer") as tx:
+    with write_transaction(store, "overseer") as tx:
         tx.emit("update", bead_id, {"set": {"title": title}})
 
 
@@ -75,7 +76,7 @@ def test_state_is_a_function_of_the_set_of_events(tmp_path: Path) -> None:
 def test_duplicate_events_apply_once(tmp_path: Path) -> None:
     store = _store(tmp_path)
     bead_id = _create(store, "once")
-    with store.transaction("overseer") as tx:
+    with write_transaction(store, "overseer") as tx:
         tx.emit("comment_add", bead_id, {"comment": {"id": "c1", "text": "hello"}})
     duplicate = _lines(store)[-1]
     with store.paths.events.open("ab") as handle:
@@ -187,7 +188,7 @@ def test_a_batch_is_one_write_and_all_or_nothing(tmp_path: Path) -> None:
     bead_id = _create(store, "batch")
     size = store.paths.events.stat().st_size
     try:
-        with store.transaction("overseer") as tx:
+        with write_transaction(store, "overseer") as tx:
             tx.emit("update", bead_id, {"set": {"title": "half"}})
             raise RuntimeError("validation failed after the first event")
     except RuntimeError:
@@ -199,7 +200,7 @@ def test_a_batch_is_one_write_and_all_or_nothing(tmp_path: Path) -> None:
 def _batch_lines(store: BeadsStore, bead_id: str, titles: list[str]) -> list[bytes]:
     """Commit one multi-event batch and return its log lines (then cut them from the log)."""
     size = store.paths.events.stat().st_size
-    with store.transaction("overseer") as tx:
+    with write_transaction(store, "overseer") as tx:
         for title in titles:
             tx.emit("update", bead_id, {"set": {"title": title}})
     data = store.paths.events.read_bytes()
@@ -300,7 +301,8 @@ def test_deps_and_labels_rows_written_by_catch_up_equal_a_rebuild(tmp_path: Path
     rng = random.Random(7)
     store = _store(tmp_path)
     ids = [_create(store, f"bead {n}") for n in range(12)]
-    with store.transaction("overseer") as tx:  # repeated rows arrive by import: kept as given
+    # repeated rows arrive by import: kept as given
+    with write_transaction(store, "overseer") as tx:
         tx.emit("update", ids[0], {"set": {"labels": ["dup", "dup"], "dependencies": [
             {"issue_id": ids[0], "depends_on_id": ids[1], "type": "blocks"},
             {"issue_id": ids[0], "depends_on_id": ids[1], "type": "blocks"}]}})  # fmt: skip
@@ -314,7 +316,7 @@ def test_deps_and_labels_rows_written_by_catch_up_equal_a_rebuild(tmp_path: Path
                                         "type": rng.choice(["blocks", "related"])}}),
             ("dep_remove", {"depends_on_id": other}),
         ])  # fmt: skip
-        with store.transaction("overseer") as tx:
+        with write_transaction(store, "overseer") as tx:
             tx.emit(op, bead_id, data)
     incremental = _edge_rows(store)
     assert incremental[0] and incremental[1]
@@ -342,7 +344,7 @@ def test_a_rebuild_restores_indexes_cache_and_checkpointing_after_its_bulk_write
 
     before, rebuilds = settings(), _rebuilds(store)
     assert before[0] > 0 and len(before[2]) >= 7
-    store.rebuild()
+    rebuild_projection(store)
     assert settings() == before
     assert _rebuilds(store) == rebuilds + 1
 
@@ -353,6 +355,6 @@ def test_a_rebuild_restores_indexes_cache_and_checkpointing_after_its_bulk_write
     with store.paths.events.open("ab") as handle:
         handle.write(b"not json\n")
     with pytest.raises(RuntimeError, match="invalid JSON"):
-        store.rebuild()
+        rebuild_projection(store)
     assert settings() == before  # ...and leaves the connection as it found it
     assert _rebuilds(store) == rebuilds + 1

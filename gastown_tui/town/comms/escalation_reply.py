@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalation_triage import event_about, refuse_resolved
 from gastown_tui.town.comms.escalations import require_escalation, stored_escalation
 from gastown_tui.town.comms.mail import check_recipient, send_mail
@@ -37,7 +38,7 @@ def reply_to_escalation(town: Town, escalation_id: str, text: str, actor: str) -
         raise TownError(f"{escalation_id} names no agent to reply to")
     to = check_recipient(town, agent)
     issue = rec.metadata_of(record).get("issue")
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = require_escalation(tx.get(escalation_id), escalation_id)
         fields = {"escalation": escalation_id, **({"issue": issue} if issue else {})}
         message = send_mail(

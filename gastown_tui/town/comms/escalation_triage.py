@@ -20,6 +20,7 @@ from gastown_tui.core.escalation_rules import (
     raised,
 )
 from gastown_tui.core.timestamps import parse_ts
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalations import (
     first_line,
     help_body,
@@ -42,7 +43,7 @@ def ack_escalation(
 ) -> tuple[rec.Record, bool]:
     """Acknowledge ("I have seen it"): stops the automatic raising. Returns the escalation and
     whether this call acknowledged it (acknowledging again keeps the first one, logs nothing)."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_escalation(tx.get(escalation_id), escalation_id)
         if is_acknowledged(record):
             return stored_escalation(town, escalation_id), False
@@ -60,7 +61,7 @@ def resolve_escalation(town: Town, escalation_id: str, actor: str, reason: str) 
     """Close the escalation with the decision as its close reason."""
     if not reason.strip():
         raise TownError("resolving an escalation needs a reason (the decision taken)")
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_escalation(tx.get(escalation_id), escalation_id)
         refuse_resolved(record, "resolve")
         ts = tx.stamp()
@@ -82,7 +83,7 @@ def raise_escalation(
     daemon) re-checks the stale rule inside the lock and does nothing when it no longer holds,
     so an acknowledgement that lands between the daemon's look and its raise wins.
     """
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_escalation(tx.get(escalation_id), escalation_id)
         if automatic and not _due(town, record, town.clock.now()):
             return record  # acknowledged, resolved or raised since the daemon looked

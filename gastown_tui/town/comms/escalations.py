@@ -36,7 +36,7 @@ from gastown_tui.core.escalation_rules import (
 from gastown_tui.core.ids import TOWN_PREFIX
 from gastown_tui.core.timestamps import sort_key
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.town import Town, TownError
 
@@ -176,7 +176,7 @@ def escalate(
     An agent that asks again about the same issue while its earlier escalation is still open
     and unanswered (a restarted session does) gets that one back: one question, one card for
     the operator. Asking after a reply is a new question."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         earlier = open_escalation_by(tx.connection, actor, issue) if issue else None
         if earlier is not None:
             return earlier

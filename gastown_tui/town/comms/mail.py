@@ -16,7 +16,7 @@ from gastown_tui.core.addresses import AddressError, parse_address
 from gastown_tui.core.ids import TOWN_PREFIX
 from gastown_tui.core.mail_schema import MailError, label_value, message_labels, validate_message
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.town import Town, TownError
 
 MESSAGE_TYPE = "message"
@@ -119,7 +119,7 @@ def send(
 ) -> rec.Record:
     """`gt mail send`: check the recipient (and the message replied to), write, return it."""
     recipient = check_recipient(town, to)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         thread = None
         if reply_to:
             thread = thread_of(require_message(tx.get(reply_to), reply_to))
@@ -140,7 +140,7 @@ def inbox(town: Town, address: str, *, include_archived: bool = False) -> list[r
 
 def read_message(town: Town, message_id: str, actor: str) -> rec.Record:
     """The message, marked read (label `read`) if it was not already."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_message(tx.get(message_id), message_id)
         _add_labels(tx, record, [READ_LABEL])
     return _stored(town, message_id)
@@ -148,7 +148,7 @@ def read_message(town: Town, message_id: str, actor: str) -> rec.Record:
 
 def ack_message(town: Town, message_id: str, actor: str) -> rec.Record:
     """Acknowledge: labels `acked` and `read`; the first ack's `acked_by`/`acked_at` stay."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_message(tx.get(message_id), message_id)
         _add_labels(tx, record, [ACKED_LABEL, READ_LABEL])
         if not rec.metadata_of(record).get("acked_by"):
@@ -159,7 +159,7 @@ def ack_message(town: Town, message_id: str, actor: str) -> rec.Record:
 
 def archive_message(town: Town, message_id: str, actor: str) -> rec.Record:
     """Close the message (archiving an archived one changes nothing)."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = require_message(tx.get(message_id), message_id)
         if rec.status_of(record) != rec.CLOSED:
             ts = tx.stamp()

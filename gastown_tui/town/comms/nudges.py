@@ -10,7 +10,7 @@ logged as a `nudge` event (bead "", data target, by, text, session).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address, polecat_address
@@ -19,6 +19,7 @@ from gastown_tui.core.ids import InvalidNameError, check_name
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.tmux_server import TmuxError, TmuxServer, wait_until
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agents
 from gastown_tui.town.session_names import polecat_session, refinery_session, session_for
 from gastown_tui.town.town import Town, TownError
@@ -63,6 +64,15 @@ def arrived(before: PaneView, after: PaneView, sent: str) -> bool:
     return at_cursor or after.whole().count(tail) > before.whole().count(tail)
 
 
+class Nudged(TypedDict):
+    """A nudge that arrived: the agent, its session, and the text as typed (control characters
+    removed)."""
+
+    target: str
+    session: str
+    sent: str
+
+
 def nudge_target(address: str) -> str:
     """`address` in canonical form; `<rig>/<name>` is accepted for `<rig>/polecats/<name>`."""
     try:
@@ -77,14 +87,14 @@ def nudge_target(address: str) -> str:
         raise TownError(str(error)) from error
 
 
-def nudge(town: Town, address: str, text: str, by: str) -> dict[str, Any]:
+def nudge(town: Town, address: str, text: str, by: str) -> Nudged:
     """Type `text` into the session of `address` and press Enter; refused if it has none."""
     target = nudge_target(address)
     return deliver(town, target, session_for(town, target), text, by)
 
 
-def deliver(town: Town, target: str, session: str, text: str, by: str) -> dict[str, Any]:
-    """Nudge `session` (the session of `target`); returns {target, session, sent}."""
+def deliver(town: Town, target: str, session: str, text: str, by: str) -> Nudged:
+    """Nudge `session` (the session of `target`)."""
     sent = strip_control(text)
     if not sent.strip():
         raise TownError("nothing to send: the text is empty once control characters are removed")
@@ -95,16 +105,16 @@ def deliver(town: Town, target: str, session: str, text: str, by: str) -> dict[s
             sent = _type_line(town.tmux, session, sent)
         except TmuxError as error:
             raise TownError(f"nudging {target} ({session}) failed: {error}") from error
-    with town.store.transaction(by) as tx:
+    with write_transaction(town.store, by) as tx:
         tx.emit("nudge", "", {"target": target, "by": by, "text": sent, "session": session})
-    return {"target": target, "session": session, "sent": sent}
+    return Nudged(target=target, session=session, sent=sent)
 
 
 def broadcast(
     town: Town, text: str, by: str, *, rig: str | None = None
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[Nudged], list[str]]:
     """Nudge every live polecat session (of `rig`, or of every rig): (delivered, failures)."""
-    delivered: list[dict[str, Any]] = []
+    delivered: list[Nudged] = []
     failures: list[str] = []
     for target, session in polecat_sessions(town, rig):
         try:

@@ -12,7 +12,7 @@ from typing import Any
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.ids import TOWN_PREFIX
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.comms.mail import check_recipient, send_mail
 from gastown_tui.town.convoys.convoys import (
     CONVOY_TYPE,
@@ -100,7 +100,7 @@ def create_convoy(
         raise TownError("a convoy needs a name")
     wanted = _members_to_track(town, members, from_epic)
     notify_address = check_recipient(town, notify) if notify else None
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         convoy_id = tx.new_id(title, prefix=TOWN_PREFIX)
         ts = tx.stamp()
         metadata: dict[str, Any] = {"notify": notify_address} if notify_address else {}
@@ -123,7 +123,7 @@ def add_to_convoy(town: Town, convoy_id: str, members: Iterable[str], *, actor: 
     wanted = _members_to_track(town, members, from_epic)
     if not wanted:
         raise TownError("name the beads to add (or --from-epic)")
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         added = _track(tx, convoy_id, wanted, tx.stamp())
     return convoy_status(town, convoy_id), added
 
@@ -140,7 +140,7 @@ def land_convoy(town: Town, convoy_id: str, *, actor: str, force: bool = False) 
                         f"({', '.join(still_open[:5])}); --force lands it anyway")  # fmt: skip
     if not status.members and not force:
         raise TownError(f"convoy {convoy_id} tracks nothing; --force lands it anyway")
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(convoy_id)
         if current is None or rec.status_of(current) == rec.CLOSED:
             return LandResult(convoy_status(town, convoy_id), False, None, None, ())

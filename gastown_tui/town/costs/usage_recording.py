@@ -25,6 +25,7 @@ from typing import Any
 
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.store.beads_store import BeadsStore
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.costs.claude_transcripts import transcript_usage
 from gastown_tui.town.costs.model_prices import cost_usd
 from gastown_tui.town.town import Town
@@ -52,7 +53,7 @@ def record_usage(
         "output_tokens": int(output_tokens), "cost_usd": round(float(cost_usd), 6),
         "bead": bead, "rig": rig,
     }  # fmt: skip
-    with store.transaction(agent) as tx:
+    with write_transaction(store, agent) as tx:
         tx.emit(USAGE_OP, bead, data)
     return data
 

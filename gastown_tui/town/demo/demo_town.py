@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gastown_tui.core import events as ev
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.demo.demo_rigs import DEMO_GATES, SAMPLE_RIGS, make_sample_repository
 from gastown_tui.town.setup import rigs
 from gastown_tui.town.setup.install import install_town
@@ -96,7 +97,7 @@ def build_demo_town(directory: Path, step_delay: float, actor: str = "overseer")
 def _create_beads(town: Town, actor: str) -> dict[str, str]:
     ids: dict[str, str] = {}
     prefixes = {sample.name: sample.prefix for sample in SAMPLE_RIGS}
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         for bead in DEMO_BEADS:
             bead_id = tx.new_id(bead.title, prefix=prefixes[bead.rig])
             ts = tx.stamp()
@@ -117,7 +118,7 @@ def _create_beads(town: Town, actor: str) -> dict[str, str]:
 def _create_convoy(town: Town, members: list[str], actor: str) -> str:
     """A convoy bead tracking the demo's work across both rigs (its progress bar fills as they
     land)."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         convoy = tx.new_id(CONVOY_NAME, prefix="hq")
         ts = tx.stamp()
         record = {"id": convoy, "title": CONVOY_NAME, "status": "open", "priority": 2,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.core.hook_queue import on_hook
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town, TownError
 
 
@@ -47,14 +48,31 @@ def require_mr(town: Town, mr_id: str) -> rec.Record:
     return record
 
 
-def retry(town: Town, mr_id: str, actor: str) -> dict[str, Any]:
+class MrRetried(TypedDict):
+    """A merge request queued again, and the state it was in."""
+
+    mr: str
+    state: str
+    was: str
+
+
+class MrRejected(TypedDict):
+    """A merge request closed as rejected, and the bead that went back to open work."""
+
+    mr: str
+    state: str
+    bead: str
+    reason: str
+
+
+def retry(town: Town, mr_id: str, actor: str) -> MrRetried:
     """Queue an MR again (a flaky failure, a fixed target, a stale claim).
 
     Checked against the state inside the write lock, so a refinery or a worker acting at the
     same moment cannot slip between the check and the write.
     """
     require_mr(town, mr_id)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         mr = tx.get(mr_id)
         assert mr is not None
         state = mq.state_of(mr)
@@ -73,7 +91,7 @@ def retry(town: Town, mr_id: str, actor: str) -> dict[str, Any]:
         if bead is not None:
             tx.emit("update", bead_id, {"set": {"status": "in_progress", "assignee": refinery},
                                         "metadata": {"mr": mr_id}})  # fmt: skip
-    return {"mr": mr_id, "state": mq.QUEUED, "was": state}
+    return MrRetried(mr=mr_id, state=mq.QUEUED, was=state)
 
 
 def _check_bead_can_take(bead: rec.Record, mr_id: str) -> None:
@@ -94,10 +112,10 @@ def _check_bead_can_take(bead: rec.Record, mr_id: str) -> None:
         raise TownError(f"{bead_id} moved on to {current}: retry that one instead")
 
 
-def reject(town: Town, mr_id: str, reason: str, actor: str) -> dict[str, Any]:
+def reject(town: Town, mr_id: str, reason: str, actor: str) -> MrRejected:
     """Refuse an MR for good: it closes as `rejected`, its bead goes back to open work."""
     require_mr(town, mr_id)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         mr = tx.get(mr_id)  # the state inside the lock: the refinery may have just claimed it
         assert mr is not None
         state = mq.state_of(mr)
@@ -127,4 +145,4 @@ def reject(town: Town, mr_id: str, reason: str, actor: str) -> dict[str, Any]:
                     "metadata": {"mr": None, "rejected_mr": mr_id},
                 },
             )
-    return {"mr": mr_id, "state": mq.REJECTED, "bead": bead_id, "reason": reason}
+    return MrRejected(mr=mr_id, state=mq.REJECTED, bead=bead_id, reason=reason)

@@ -18,6 +18,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.rig_settings import Gate
 from gastown_tui.runtime.gate_runner import GateResult
 from gastown_tui.store import json_codec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalation_triage import resolve_escalation
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.town import Town, TownError
@@ -97,7 +98,7 @@ def pause_queue(town: Town, rig_name: str, target: str, stop: GateCannotStart, m
     gate, result = stop.gate, stop.result
     why = why_not_started(gate, result, target)
     output = result.output.strip() or "(no output)"
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         already = _pauses(tx.connection, rig_name)
         if already:
             return str(already[0]["id"])

@@ -26,7 +26,7 @@ from gastown_tui.core import events as ev
 from gastown_tui.core import merge_queue as mq
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.fault_seams import fault_point
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.refinery.git_steps import move_target
 from gastown_tui.town.town import Town
@@ -44,7 +44,7 @@ class Landing:
 
 def claim(town: Town, mr_id: str, actor: str) -> str | None:
     """`queued` → `testing`; returns None when claimed, else the state that stopped it."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(mr_id)
         state = mq.state_of(current) if current is not None else "gone"
         if current is None or state != mq.QUEUED or rec.status_of(current) == rec.CLOSED:
@@ -62,7 +62,7 @@ def claim(town: Town, mr_id: str, actor: str) -> str | None:
 def requeue(town: Town, mr_ids: Iterable[str], actor: str) -> list[str]:
     """`testing` → `queued` for each MR still `testing`; returns those requeued."""
     done = []
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         for mr_id in mr_ids:
             current = tx.get(mr_id)
             if current is not None and mq.state_of(current) == mq.TESTING:
@@ -75,7 +75,7 @@ def land(town: Town, actor: str, rig_name: str, repository: Path, target: str,
          stack: list[tuple[rec.Record, str]], base: str, note: str = "") -> Landing:  # fmt: skip
     """Move `target` from `base` to the last commit of the longest prefix of `stack` whose MRs
     are all still `testing`, and close those MRs as merged, under one write transaction."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         ready = 0
         for mr, _ in stack:
             current = tx.get(mr["id"])
@@ -99,7 +99,7 @@ def finish_merged(town: Town, actor: str, rig_name: str, mr_id: str, commit: str
                   note: str) -> bool:  # fmt: skip
     """Close an MR still `testing` whose commit is already on the target (nothing new to land,
     or found there after a crash); False when it is no longer `testing`."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(mr_id)
         if current is None or mq.state_of(current) != mq.TESTING:
             return False
@@ -137,7 +137,7 @@ def mark_failed(town: Town, actor: str, rig_name: str, mr_id: str, error: str) -
     """An error the Refinery did not expect, while it worked on this MR: the MR closes as
     `failed` with the error, so the queue can move on (DESIGN §6). False when the MR had
     already moved on (merged, sent back, rejected, superseded)."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(mr_id)
         if current is None or mq.state_of(current) not in mq.WAITING:
             return False

@@ -20,9 +20,9 @@ from gastown_tui.core.escalation_rules import NEEDS_HUMAN
 from gastown_tui.core.formula_cook import cook
 from gastown_tui.core.formula_model import FormulaError
 from gastown_tui.core.hook_queue import attempt_of
-from gastown_tui.store.beads_store import WriteTransaction
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.comms.mail import send_mail
@@ -78,7 +78,7 @@ def send_back(town: Town, mr_id: str, reason: str, *, gate: str = "", details: s
     state = mq.CONFLICT if reason == "conflict" else mq.FAILED
     rig_name = str(metadata.get("rig"))
     rig = town.rig(rig_name)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(mr_id)
         if current is None or mq.state_of(current) != mq.TESTING:
             return None

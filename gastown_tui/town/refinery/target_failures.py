@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gastown_tui.core import events as ev
 from gastown_tui.core.merge_queue import first_failing_line
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town
 
 
@@ -16,7 +17,7 @@ def file_target_failure(town: Town, rig_name: str, target: str, gate: str, outpu
     """The open bug bead for this failure, filed now if there is none."""
     key = f"{gate}|{first_failing_line(output)}"
     rig = town.rig(rig_name)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         row = tx.connection.execute(
             "SELECT id FROM beads WHERE issue_type = 'bug' AND status != 'closed' AND "
             "json_extract(record, '$.metadata.target_failure') = ?",

@@ -25,6 +25,7 @@ from gastown_tui.core.hook_queue import HOOK_STATUSES, on_hook
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.git_repo import GitError, git_network, git_run, is_dirty
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agents
 from gastown_tui.town.session_names import polecat_session, refinery_session
 from gastown_tui.town.setup.rigs import rig_bead_id
@@ -73,7 +74,7 @@ def remove_rig(town: Town, name: str, *, force: bool, actor: str) -> RigRemoval:
         if kept_at is None:
             shutil.rmtree(town.paths.rig(name))
     town.forget_rigs()
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = tx.get(rig_bead_id(name))
         if record is not None:
             ts = tx.stamp()

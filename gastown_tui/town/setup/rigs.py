@@ -23,6 +23,7 @@ from gastown_tui.core.rig_settings import (
 )
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.runtime.git_repo import GitError, clone_bare, git_run, rev_parse
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_rig_file
 
@@ -139,7 +140,7 @@ def add_rig(
     town.forget_rigs()
     metadata = {"rig": name, "prefix": prefix, "source": resolved_source,
                 "default_branch": branch, "runtime": chosen_runtime}  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         ts = tx.stamp()
         if tx.get(rig_bead_id(name)) is not None:  # a rig of this name was removed earlier
             tx.emit(ev.REOPEN, rig_bead_id(name), {

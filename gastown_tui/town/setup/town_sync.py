@@ -28,6 +28,7 @@ from pathlib import Path
 
 from gastown_tui.runtime.git_repo import GitError, git_network, git_run, rev_parse
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import catch_up_locked
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.town_git import commit_identity, tracked_paths
 
@@ -80,7 +81,7 @@ class _Exchange:
 
     def commit(self) -> None:
         """Under the writers' lock: mend and catch up, then commit the tracked files."""
-        self.town.store.catch_up_locked()
+        catch_up_locked(self.town.store)
         message = f"Gas Town: sync by {self.actor}"
         self.committed = commit_tracked(self.root, message, self.identity) or self.committed
 
@@ -106,9 +107,9 @@ class _Exchange:
         self.commit()
         if remote_head is None or _contains(self.root, remote_head):
             return
-        before = self.town.store.catch_up_locked().applied
+        before = catch_up_locked(self.town.store).applied
         merge(self.root, self.remote, self.branch, remote_head, self.identity, self.actor)
-        self.pulled += max(0, self.town.store.catch_up_locked().applied - before)
+        self.pulled += max(0, catch_up_locked(self.town.store).applied - before)
 
 
 def sync_town(
@@ -144,7 +145,7 @@ def sync_town(
             pushed = True
             break
         with exclusive_lock(lock):
-            after = town.store.catch_up_locked()
+            after = catch_up_locked(town.store)
     except PushRaceError as error:
         raise TownError(
             f"sync gave up: the push to {remote} was rejected {retries + 1} time(s) because "

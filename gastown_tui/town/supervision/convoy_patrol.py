@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from gastown_tui.core import record as rec
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.convoys.convoy_changes import land_convoy, mark_stranded
 from gastown_tui.town.convoys.convoys import (
     IN_FLIGHT,
@@ -56,7 +57,7 @@ def _one_convoy(town: Town, convoy_id: str) -> list[dict[str, Any]]:
         town.store.projection.catch_up()
         status = convoy_status(town, convoy_id, ready_ids(town))
     if status.stranded != status.stranded_mark:
-        with town.store.transaction(ACTOR) as tx:
+        with write_transaction(town.store, ACTOR) as tx:
             current = tx.get(convoy_id)
             if current is not None and rec.status_of(current) != rec.CLOSED:
                 mark_stranded(tx, convoy_id, status.stranded)

@@ -27,6 +27,7 @@ from gastown_tui.runtime.git_repo import (
 )
 from gastown_tui.store import json_codec
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session, refinery_session
@@ -61,7 +62,7 @@ def _stale_wisps(town: Town, tick: PatrolTick) -> list[dict[str, Any]]:
         if _age(record, "updated_at", tick.now) > town.thresholds.escalation_stale:
             stale.append(record["id"])
     if stale:
-        with town.store.transaction(ACTOR) as tx:
+        with write_transaction(town.store, ACTOR) as tx:
             for bead_id in stale:
                 ts = tx.stamp()
                 tx.emit(ev.CLOSE, bead_id, {"set": {"status": "closed", "closed_at": ts,
@@ -138,7 +139,7 @@ def _stale_claims(town: Town, rig: RigSettings, tick: PatrolTick) -> list[dict[s
     }
     requeued = []
     if stale:
-        with town.store.transaction(ACTOR) as tx:
+        with write_transaction(town.store, ACTOR) as tx:
             for mr_id, claimed_at in stale.items():
                 # Checked again inside the transaction: a refinery run outside a session (gt
                 # refinery run) may have landed, rejected or claimed it afresh meanwhile.

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.heartbeats import write_heartbeat
 from gastown_tui.town.supervision.convoy_patrol import convoy_patrol
 from gastown_tui.town.supervision.deacon import deacon_patrol
@@ -140,5 +141,5 @@ def record_patrol(town: Town, actor: str, patrol: str, tick: int,
     """One `patrol` event for a pass with findings; nothing for a pass without."""
     if not findings:
         return
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         tx.emit("patrol", "", {"patrol": patrol, "tick": tick, "findings": findings, **extra})

@@ -14,6 +14,7 @@ from gastown_tui.core import record as rec
 from gastown_tui.core.rig_settings import RigSettings
 from gastown_tui.runtime.git_repo import GitError, git_run, is_dirty, rev_parse
 from gastown_tui.store.bead_queries import ListFilter, list_beads
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
@@ -55,7 +56,7 @@ def _verify_requests(town: Town, rig: RigSettings, memory: WitnessMemory,
                 findings.append({"mr": mr["id"], "branch": branch, "problem":
                                  "branch missing" if at is None else "branch moved"})  # fmt: skip
             continue
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             current = tx.get(mr["id"])  # a replaced witness generation may have been quicker
             if current is None or rec.metadata_of(current).get("verified"):
                 continue
@@ -91,7 +92,7 @@ def _dirty_worktrees(town: Town, rig: RigSettings, memory: WitnessMemory, tick: 
             continue
         memory.reported.add(key)
         issue = _bead_of_worktree(town, worktree) or "unknown"
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             # The memory dies with the daemon (or a witness Boot replaced); the mail does not.
             if _recovery_requested(tx.connection, rig.name, name, branch):
                 continue

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gastown_tui.core.addresses import AddressError, parse_address
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.polecats import cycle
@@ -57,7 +58,7 @@ def handoff(town: Town, agent: str, text: str, actor: str) -> HandoffResult:
         raise TownError(f"{agent} is not a polecat or crew member: nobody to hand off to")
     bead, status, upcoming = _progress(prime_context(town, str(address)))
     context = text.strip() or "(no note)"
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         message = send_mail(tx, str(address), "HANDOFF",
                             {"context": context, "status": status, "next": upcoming},
                             subject=f"HANDOFF {bead or str(address)}", body=text)  # fmt: skip

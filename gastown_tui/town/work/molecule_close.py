@@ -7,7 +7,7 @@ from __future__ import annotations
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.store.bead_queries import molecule_steps
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction
 
 
 def close_molecule(tx: WriteTransaction, bead: rec.Record, *, steps_reason: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, crew_address, parse_address
@@ -13,6 +13,7 @@ from gastown_tui.core.rig_settings import RigSettings, check_runtime
 from gastown_tui.core.timestamps import parse_ts
 from gastown_tui.runtime.git_repo import GitError, add_worktree
 from gastown_tui.runtime.tmux_server import PaneState
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id, agents, create_agent
 from gastown_tui.town.comms.escalations import open_questions
 from gastown_tui.town.hooks import hook_queue, running_bead
@@ -42,7 +43,7 @@ def spawn(town: Town, rig_name: str, name: str | None, runtime: str | None,
         if name is not None and name in taken:
             raise TownError(f"{rig.name} already has an agent named {name!r}")
         chosen_name = name or pick_name(taken, town.rng, rig.name_theme)
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             return create_agent(tx, rig, chosen_name, "polecat", chosen)
 
 
@@ -111,7 +112,32 @@ def polecat_rows(town: Town, rig_name: str | None = None, panes: list[PaneState]
     return rows
 
 
-def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
+class Nuked(TypedDict):
+    """What `nuke` did: what it stopped (`did`) and the beads it put back as open work."""
+
+    polecat: str
+    did: list[str]
+    released: list[str]
+
+
+class Cycled(TypedDict):
+    """What `cycle` did: whether a session ended, and the bead and session started next."""
+
+    polecat: str
+    ended: bool
+    started: str | None
+    session: str | None
+
+
+class CrewAdded(TypedDict):
+    """A new crew member's address, worktree and branch."""
+
+    crew: str
+    worktree: str
+    branch: str
+
+
+def nuke(town: Town, text: str, actor: str) -> Nuked:
     """End the session and worktree; hooked work goes back to `open`. The identity stays."""
     rig, name = parse_worker(town, text)
     released = []
@@ -121,14 +147,14 @@ def nuke(town: Town, text: str, actor: str) -> dict[str, Any]:
         did = stop_polecat(town, rig, name, "nuked", actor, keep_worktree=False)
         queue = hook_queue(town.store.connection, address)
         if queue:
-            with town.store.transaction(actor) as tx:
+            with write_transaction(town.store, actor) as tx:
                 for record in queue:
                     release(tx, record, address, "polecat nuked")
                     released.append(record["id"])
-    return {"polecat": address, "did": did, "released": released}
+    return Nuked(polecat=address, did=did, released=released)
 
 
-def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
+def cycle(town: Town, text: str, actor: str) -> Cycled:
     """End the polecat's session, then start its next hooked bead (used by `gt done`)."""
     rig, name = parse_worker(town, text)
     with rig_lock(town, rig.name):
@@ -137,12 +163,12 @@ def cycle(town: Town, text: str, actor: str) -> dict[str, Any]:
         # instead of leaving a zombie; after `gt done` its bead has left the hook already.
         ended = bool(stop_polecat(town, rig, name, "cycled", actor, keep_worktree=True))
         started = start_next_locked(town, rig, name, actor)
-    return {"polecat": f"{rig.name}/polecats/{name}", "ended": ended,
-            "started": started.bead if started else None,
-            "session": started.session if started else None}  # fmt: skip
+    return Cycled(polecat=f"{rig.name}/polecats/{name}", ended=ended,
+                  started=started.bead if started else None,
+                  session=started.session if started else None)  # fmt: skip
 
 
-def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]:
+def add_crew(town: Town, name: str, rig_name: str, actor: str) -> CrewAdded:
     """A human's own worktree on `crew/<name>`, kept across `gt done`."""
     rig = town.rig(rig_name)
     try:
@@ -161,6 +187,6 @@ def add_crew(town: Town, name: str, rig_name: str, actor: str) -> dict[str, Any]
             add_worktree(ensure_repository(town, rig), worktree, branch, rig.default_branch)
         except GitError as error:
             raise TownError(f"cannot make the crew worktree: {error}") from error
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             create_agent(tx, rig, name, "crew", "human")
-    return {"crew": crew_address(rig.name, name), "worktree": str(worktree), "branch": branch}
+    return CrewAdded(crew=crew_address(rig.name, name), worktree=str(worktree), branch=branch)

@@ -10,6 +10,7 @@ from typing import Any
 from gastown_tui.core import events as ev
 from gastown_tui.core import record as rec
 from gastown_tui.core.escalation_rules import NEEDS_HUMAN
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalation_triage import event_about, refuse_resolved
 from gastown_tui.town.comms.escalations import (
     is_acknowledged,
@@ -50,7 +51,7 @@ def reassign_escalation(town: Town, escalation_id: str, target: str, actor: str)
     previous = work.get("assignee")
     slung = sling(town, issue, target, formula=REASSIGN_FORMULA, variables=_vars_of(work),
                   runtime=None, force=True, actor=actor)  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = require_escalation(tx.get(escalation_id), escalation_id)
         ts = tx.stamp()
         changes: dict[str, Any] = {"reassigned_to": slung.agent, "reassigned_at": ts}

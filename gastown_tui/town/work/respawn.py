@@ -11,6 +11,7 @@ from gastown_tui.core.addresses import polecat_address
 from gastown_tui.core.escalation_rules import NEEDS_HUMAN
 from gastown_tui.core.hook_queue import on_hook
 from gastown_tui.core.rig_settings import RigSettings
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.comms.escalations import create_escalation
 from gastown_tui.town.costs.usage_recording import record_claude_session_usage
 from gastown_tui.town.session_names import polecat_session
@@ -35,7 +36,7 @@ def respawn(town: Town, rig: RigSettings, name: str, bead_id: str, reason: str,
         if only_if_dead and session_alive(town, session):
             return None
         town.tmux.kill_session(session)
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             bead = tx.get(bead_id)
             if bead is None or not on_hook(bead) or bead.get("assignee") != address:
                 return None  # the work moved on while we looked (done, unslung, re-slung)
@@ -57,7 +58,7 @@ def block_for_human(town: Town, rig: RigSettings, name: str, bead_id: str, reaso
     session = polecat_session(rig.prefix, name)
     with rig_lock(town, rig.name):
         town.tmux.kill_session(session)
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             bead = tx.get(bead_id)
             if bead is None or not on_hook(bead):
                 return None

@@ -23,6 +23,7 @@ from gastown_tui.core.rig_settings import RigSettings, check_runtime
 from gastown_tui.core.town_settings import SettingsError
 from gastown_tui.store.formula_library import library_for
 from gastown_tui.store.molecule_pour import pour_molecule
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id, agents, create_agent, last_event_by_actor
 from gastown_tui.town.hooks import hook_queue
 from gastown_tui.town.session_names import polecat_session
@@ -207,7 +208,7 @@ def sling(
         town.store.projection.catch_up()
         name, is_new = _choose_polecat(town, rig, wanted, bead_id)
         address = polecat_address(rig.name, name)
-        with town.store.transaction(actor) as tx:
+        with write_transaction(town.store, actor) as tx:
             current = tx.get(bead_id)
             assert current is not None
             _unchanged_since_guard(record, current)

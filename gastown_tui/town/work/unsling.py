@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from gastown_tui.core import record as rec
 from gastown_tui.core.addresses import AddressError, parse_address
 from gastown_tui.core.hook_queue import on_hook
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.town import Town, TownError
 from gastown_tui.town.work.molecule_close import close_molecule
 from gastown_tui.town.work.work_sessions import start_next, stop_polecat
@@ -24,7 +24,17 @@ def release(tx: WriteTransaction, record: rec.Record, holder: str, reason: str) 
     }, ts)  # fmt: skip
 
 
-def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
+class Unslung(TypedDict):
+    """What `unsling` did: the bead taken off `agent`'s hook, the sessions it stopped, and the
+    bead that agent started next (if any)."""
+
+    bead: str
+    agent: str
+    stopped: list[str]
+    next: str | None
+
+
+def unsling(town: Town, bead_id: str, actor: str) -> Unslung:
     record = town.store.get(bead_id)
     if record is None:
         raise TownError(f"no bead {bead_id!r}")
@@ -42,10 +52,11 @@ def unsling(town: Town, bead_id: str, actor: str) -> dict[str, Any]:
         # a dirty one aside, the Dogs remove a clean one.
         stopped = stop_polecat(town, town.rig(address.rig), address.name, "unslung", actor,
                                keep_worktree=True)  # fmt: skip
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         release(tx, record, holder, "unslung")
     started = None
     if running and address.role == "polecat" and address.rig and address.name:
         started = start_next(town, town.rig(address.rig), address.name, actor)
-    return {"bead": bead_id, "agent": holder, "stopped": stopped,
-            "next": started.bead if started else None}  # fmt: skip
+    return Unslung(
+        bead=bead_id, agent=holder, stopped=stopped, next=started.bead if started else None
+    )

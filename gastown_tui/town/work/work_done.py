@@ -29,7 +29,7 @@ from gastown_tui.runtime.git_repo import (
     rev_parse,
 )
 from gastown_tui.store.bead_queries import ListFilter, list_beads
-from gastown_tui.store.beads_store import WriteTransaction
+from gastown_tui.store.write_transaction import WriteTransaction, write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.comms.mail import send_mail
 from gastown_tui.town.costs.usage_recording import record_claude_session_usage
@@ -164,7 +164,7 @@ def _existing_mr(town: Town, record: rec.Record) -> str | None:
 def _file_request(town: Town, rig: RigSettings, address: Address, record: rec.Record,
                   branch: str, repository: Path, actor: str) -> str:  # fmt: skip
     """One batch: the MR bead, the bead handed to the refinery, its molecule closed, the mail."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         current = tx.get(record["id"])
         assert current is not None
         already = _existing_mr(town, current) if rec.metadata_of(current).get("mr") else None

@@ -30,6 +30,7 @@ from gastown_tui.runtime.git_repo import (
     rev_parse,
 )
 from gastown_tui.store.file_lock import exclusive_lock
+from gastown_tui.store.write_transaction import write_transaction
 from gastown_tui.town.agents import agent_id
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
@@ -103,7 +104,7 @@ def start_next_locked(town: Town, rig: RigSettings, name: str, actor: str) -> St
     runtime = str(metadata.get("runtime") or rig.runtime)
     model = str(metadata.get("model") or rig.model)
     command = session_command(rig, runtime, model)
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         ts = tx.stamp()
         tx.emit("update", bead["id"], {"metadata": {
             "session": session, "branch": branch, "worktree": str(worktree), "started_at": ts,
@@ -177,7 +178,7 @@ def end_session_record(
     town: Town, bead_id: str, session: str, address: str, reason: str, actor: str
 ) -> None:
     """Log `session_end` and clear the bead's session marker."""
-    with town.store.transaction(actor) as tx:
+    with write_transaction(town.store, actor) as tx:
         record = tx.get(bead_id)
         if record is not None and rec.metadata_of(record).get("session") == session:
             tx.emit("update", bead_id, {"metadata": {"session": None}})
