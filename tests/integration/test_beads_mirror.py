@@ -169,7 +169,11 @@ def test_our_own_store_is_read_in_place_with_its_projection_in_the_cache(
     assert {row.id for row in after.visible("ready")} == {"t-top"}
     assert database.is_relative_to(tmp_path / "cache")
     changed = {name for name, stat in listing(bd.beads_dir).items() if before.get(name) != stat}
-    assert changed <= {"events.jsonl", "beads.db", "beads.db-wal", "beads.db-shm"}
+    # Only what `bd close` itself writes: the log, its projection, the lock's holder note and
+    # the automatic export; the mirror adds nothing to the user's directory.
+    written_by_bd = {"events.jsonl", "beads.db", "beads.db-wal", "beads.db-shm", "events.lock",
+                     "issues.jsonl", "export-state"}  # fmt: skip
+    assert changed <= written_by_bd
     assert "events.jsonl" in changed  # bd's own close wrote it; the mirror wrote nothing
 
 

@@ -51,6 +51,8 @@ def test_gt_demo_opens_the_control_room_on_a_live_town_and_ctrl_c_stops_it_all(
         assert not demo_dir.exists(), "the temp directory is removed"
         eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
                    what="every process the demo started to be gone")  # fmt: skip
+        eventually(lambda: not _naming(demo_dir), timeout=10,
+                   what="no process started later (a revived server) to remain")  # fmt: skip
         assert "removed" in viewer.screen()
     finally:
         viewer.tmux("kill-server")
@@ -82,6 +84,8 @@ def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Pa
         assert not demo_dir.exists(), "the temp directory is removed"
         eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
                    what="every process the demo started to be gone")  # fmt: skip
+        eventually(lambda: not _naming(demo_dir), timeout=10,
+                   what="no process started later (a revived server) to remain")  # fmt: skip
     finally:
         viewer.tmux("kill-server")
 
@@ -98,4 +102,17 @@ def _processes_under(folder: Path) -> list[int]:
             continue
         if cwd == folder or folder in cwd.parents:
             found.append(int(proc.name))
+    return found
+
+
+def _naming(folder: Path) -> list[int]:
+    """Processes whose command line names `folder` (a tmux server started for the demo's
+    sessions carries their directories), even once the folder is deleted."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(folder).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
     return found

@@ -9,15 +9,19 @@ in its kept worktree as hooked work, not as a ZOMBIE, and no respawn is counted.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from gastown_tui.core import record as rec
 from gastown_tui.runtime.gate_runner import kill_group, kill_leftovers
+from gastown_tui.runtime.town_processes import kill_processes, processes_in
 from gastown_tui.town.agents import agents
 from gastown_tui.town.hooks import hook_queue, running_bead
 from gastown_tui.town.session_names import polecat_session
 from gastown_tui.town.town import Town
 from gastown_tui.town.work.work_sessions import end_session_record, rig_lock
+
+SWEEPS = 5  # rounds of looking for stragglers after the server is gone
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,15 @@ def shut_down(town: Town) -> Shutdown:
     if records.is_dir():
         for record in sorted(records.glob("*gates.json")):
             killed.extend(kill_leftovers(record))
+    # A detached `gt polecat cycle` (from a gt done just before) is in no pane and may start a
+    # session, and so a new server, after the kill: stop such stragglers, a few rounds at most.
+    for _ in range(SWEEPS):
+        stragglers = kill_processes(processes_in(town.paths.root))
+        revived = town.tmux.kill_server()
+        if not stragglers and not revived:
+            break
+        killed.extend(stragglers)
+        time.sleep(0.2)
     return Shutdown(sessions, killed)
 
 
