@@ -67,7 +67,11 @@ def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Pa
     env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
                 "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
     viewer = Viewer(env)
-    viewer.start(f"{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5", tmp_path)
+    # The exit status is written by a shell around gt demo: the pane's death would also wait for
+    # every other process that still holds its terminal, which says nothing about gt demo.
+    status = tmp_path / "status"
+    viewer.start(f"sh -c '{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5; "
+                 f"echo $? > {status}'", tmp_path)  # fmt: skip
     try:
         eventually(lambda: "demo-lib" in viewer.screen(), timeout=90, what="the control room",
                    describe=viewer.screen)  # fmt: skip
@@ -77,10 +81,9 @@ def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Pa
                              what="the demo's daemon and workers")  # fmt: skip
         _, app_pid = viewer.pane()
         viewer.keys("q")
-        eventually(lambda: viewer.exit_status() is not None, timeout=60, what="gt demo to end",
-                   describe=viewer.screen)  # fmt: skip
-        assert viewer.exit_status() == 0
-        assert not alive(app_pid)
+        eventually(status.exists, timeout=60, what="gt demo to end",
+                   describe=lambda: _state(viewer, app_pid))  # fmt: skip
+        assert status.read_text().strip() == "0"
         assert not demo_dir.exists(), "the temp directory is removed"
         eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
                    what="every process the demo started to be gone")  # fmt: skip
@@ -116,3 +119,23 @@ def _naming(folder: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _state(viewer: Viewer, app_pid: int) -> str:
+    """What holds the viewer's pane open: the app, and every process on its terminal."""
+    tty = viewer.tmux("display-message", "-p", "-t", "view", "#{pane_tty}").strip()
+    holders = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fds = [str(fd.readlink()) for fd in (proc / "fd").iterdir()]
+            if tty in fds:
+                status = (proc / "stat").read_text().split(")")[-1].split()[0]
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")[:160]
+                holders.append(f"{proc.name} {status} {command.decode(errors='replace')}")
+        except OSError:
+            continue
+    return f"{viewer.screen()}\napp {app_pid} alive: {alive(app_pid)}\non {tty}:\n" + "\n".join(
+        holders
+    )
