@@ -19,17 +19,7 @@ from town_fixtures import eventually, town_env
 def test_gt_demo_opens_the_control_room_on_a_live_town_and_ctrl_c_stops_it_all(
     tmp_path: Path, tmux_dir: Path
 ) -> None:
-    (tmp_path / "home").mkdir()
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    env = town_env(tmp_path / "home", tmux_dir)
-    del env["GT_TMUX_SOCKET"]  # the demo town gets a socket of its own, from its path
-    env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
-                "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
-    viewer = Viewer(env)
-    status = tmp_path / "status"  # written by a shell around gt demo (see the test below)
-    viewer.start(f"sh -c '{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5; "
-                 f"echo $? > {status}'", tmp_path)  # fmt: skip
+    viewer, scratch, status = _start_demo(tmp_path, tmux_dir)
     try:
         eventually(lambda: "demo-lib" in viewer.screen(), timeout=90, what="the control room",
                    describe=viewer.screen)  # fmt: skip
@@ -46,33 +36,14 @@ def test_gt_demo_opens_the_control_room_on_a_live_town_and_ctrl_c_stops_it_all(
         assert workers, "the demo's daemon, Refineries and sim workers run from its directory"
 
         viewer.keys("C-c")
-        eventually(status.exists, timeout=60, what="gt demo to end",
-                   describe=lambda: _state(viewer, app_pid))  # fmt: skip
-        assert status.read_text().strip() == "130"
-        assert not demo_dir.exists(), "the temp directory is removed"
-        eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
-                   what="every process the demo started to be gone")  # fmt: skip
-        eventually(lambda: not _naming(demo_dir), timeout=10,
-                   what="no process started later (a revived server) to remain")  # fmt: skip
+        _assert_all_stopped(viewer, app_pid, status, "130", demo_dir, workers)
         assert "removed" in viewer.screen()
     finally:
         viewer.tmux("kill-server")
 
 
 def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Path) -> None:
-    (tmp_path / "home").mkdir()
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    env = town_env(tmp_path / "home", tmux_dir)
-    del env["GT_TMUX_SOCKET"]
-    env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
-                "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
-    viewer = Viewer(env)
-    # The exit status is written by a shell around gt demo: the pane's death would also wait for
-    # every other process that still holds its terminal, which says nothing about gt demo.
-    status = tmp_path / "status"
-    viewer.start(f"sh -c '{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5; "
-                 f"echo $? > {status}'", tmp_path)  # fmt: skip
+    viewer, scratch, status = _start_demo(tmp_path, tmux_dir)
     try:
         eventually(lambda: "demo-lib" in viewer.screen(), timeout=90, what="the control room",
                    describe=viewer.screen)  # fmt: skip
@@ -82,16 +53,41 @@ def test_quitting_gt_demo_normally_stops_it_all_too(tmp_path: Path, tmux_dir: Pa
                              what="the demo's daemon and workers")  # fmt: skip
         _, app_pid = viewer.pane()
         viewer.keys("q")
-        eventually(status.exists, timeout=60, what="gt demo to end",
-                   describe=lambda: _state(viewer, app_pid))  # fmt: skip
-        assert status.read_text().strip() == "0"
-        assert not demo_dir.exists(), "the temp directory is removed"
-        eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
-                   what="every process the demo started to be gone")  # fmt: skip
-        eventually(lambda: not _naming(demo_dir), timeout=10,
-                   what="no process started later (a revived server) to remain")  # fmt: skip
+        _assert_all_stopped(viewer, app_pid, status, "0", demo_dir, workers)
     finally:
         viewer.tmux("kill-server")
+
+
+def _start_demo(tmp_path: Path, tmux_dir: Path) -> tuple[Viewer, Path, Path]:
+    """`gt demo` in a viewer pane, its temp directory under `scratch`. The exit status is
+    written by a shell around it (`status`): the pane's death would also wait for every other
+    process that still holds its terminal, which says nothing about gt demo."""
+    (tmp_path / "home").mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = town_env(tmp_path / "home", tmux_dir)
+    del env["GT_TMUX_SOCKET"]  # the demo town gets a socket of its own, from its path
+    env.update({"TMPDIR": str(scratch), "TERM": "xterm-256color",
+                "GT_CONFIG_DIR": str(tmp_path / "cfg")})  # fmt: skip
+    viewer = Viewer(env)
+    status = tmp_path / "status"
+    viewer.start(f"sh -c '{sys.executable} -m gastown_tui.cli.gt_main demo --step-delay 0.5; "
+                 f"echo $? > {status}'", tmp_path)  # fmt: skip
+    return viewer, scratch, status
+
+
+def _assert_all_stopped(viewer: Viewer, app_pid: int, status: Path, expected: str,
+                        demo_dir: Path, workers: list[int]) -> None:  # fmt: skip
+    """gt demo ended with `expected`, its directory is gone and so is every process it started,
+    including any started after the quit (a revived server)."""
+    eventually(status.exists, timeout=60, what="gt demo to end",
+               describe=lambda: _state(viewer, app_pid))  # fmt: skip
+    assert status.read_text().strip() == expected
+    assert not demo_dir.exists(), "the temp directory is removed"
+    eventually(lambda: not any(alive(pid) for pid in workers), timeout=10,
+               what="every process the demo started to be gone")  # fmt: skip
+    eventually(lambda: not _naming(demo_dir), timeout=10,
+               what="no process started later (a revived server) to remain")  # fmt: skip
 
 
 def _processes_under(folder: Path) -> list[int]:
